@@ -1,0 +1,81 @@
+/**
+ * The dialect-neutral route model. Everything above src/jet/codec speaks in these
+ * types; only the codecs know the legacy and jnx protobuf shapes.
+ */
+
+export type DialectName = 'legacy' | 'jnx';
+export const DIALECTS: readonly DialectName[] = ['legacy', 'jnx'];
+
+/** A destination: routing table plus prefix. `prefix` is the canonical address text. */
+export interface Destination {
+  table: string;
+  prefix: string;
+  length: number;
+}
+
+/** A BGP-static path is identified by its destination and a 64-bit path cookie. */
+export interface PathKey extends Destination {
+  cookie: bigint;
+}
+
+export type PeerType = 'internal' | 'external';
+
+/** Attributes a path carries; names match the MQTT intent payload. */
+export interface PathAttributes {
+  localPref?: number;
+  routePref?: number;
+  med?: number;
+  asPath?: string;
+  communities?: string[];
+  originatorId?: string;
+  clusterList?: string[];
+  peerType?: PeerType;
+  noAdvertise?: boolean;
+  noExport?: boolean;
+}
+
+export interface BgpPath extends PathKey, PathAttributes {
+  nextHops: string[];
+}
+
+/** A Get / Remove selector: every field optional, `orLonger` widens the prefix match. */
+export interface PathMatch {
+  table?: string;
+  prefix?: string;
+  length?: number;
+  cookie?: bigint;
+  orLonger?: boolean;
+}
+
+export type RouteOperation = 'add' | 'modify' | 'update' | 'remove';
+
+/** Result of one Add/Modify/Update/Remove request. `status` is the dialect's enum name. */
+export interface OperOutcome {
+  status: string;
+  code: number;
+  completed: number;
+}
+
+export type MonitorOp = 'update' | 'remove' | 'end-of-rib';
+
+export interface MonitorEntry {
+  op: MonitorOp;
+  path?: BgpPath;
+}
+
+export type InitializeOutcome = { status: string; code: number; rebound: boolean; ok: boolean };
+
+export type OpCommandFormat = 'text' | 'json' | 'xml';
+
+/** Status names that mean "the router did not do it, ask again later". */
+export const RETRYABLE_STATUSES: ReadonlySet<string> = new Set(['TRY_AGAIN', 'REQUEST_NOT_DONE', 'BGP_NOT_READY', 'TABLE_NOT_READY']);
+
+/** `table|prefix/length`: the key of a destination in maps. */
+export function destinationKey(d: Destination): string {
+  return `${d.table}|${d.prefix}/${d.length}`;
+}
+
+/** `table|prefix/length|cookie`: the key of one path in maps. */
+export function pathKeyString(k: PathKey): string {
+  return `${destinationKey(k)}|${k.cookie}`;
+}
