@@ -1,0 +1,69 @@
+/**
+ * Durable record of what the bridge has programmed on each device, so a restart
+ * (or a `kill -9`) can reconcile the router with it instead of forgetting routes.
+ *
+ * SQLite through better-sqlite3 in WAL mode: every batch of confirmed changes is
+ * one transaction, and a crash at any moment leaves the last committed state
+ * readable. `synchronous=NORMAL` is durable against a process crash; an operating
+ * system crash may lose the last transactions, which the reconciler repairs from
+ * the router's own view (Get) on the next start.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { BgpPath, PathKey } from '../jet/model.js';
+import { pathKeyString } from '../jet/model.js';
+
+/** What a row holds: the path with its cookie as a decimal string (JSON has no 64-bit integers). */
+type StoredPath = Omit<BgpPath, 'cookie'> & { cookie: string };
+
+export interface ProgrammedStore {
+  load(device: string): BgpPath[];
+  /** Records one confirmed batch atomically. */
+  apply(device: string, upserts: readonly BgpPath[], removes: readonly PathKey[]): void;
+  close(): void;
+}
+
+export class SqliteProgrammedStore implements ProgrammedStore {
+  private readonly db: Database.Database;
+  private readonly upsert: Database.Statement<[string, string, string]>;
+  private readonly remove: Database.Statement<[string, string]>;
+  private readonly select: Database.Statement<[string], { path: string }>;
+  private readonly applyBatch: (device: string, upserts: readonly BgpPath[], removes: readonly PathKey[]) => void;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS programmed (
+      device TEXT NOT NULL,
+      path_key TEXT NOT NULL,
+      path TEXT NOT NULL,
+      PRIMARY KEY (device, path_key)
+    ) WITHOUT ROWID`);
+    this.upsert = this.db.prepare('INSERT INTO programmed (device, path_key, path) VALUES (?, ?, ?) ON CONFLICT (device, path_key) DO UPDATE SET path = excluded.path');
+    this.remove = this.db.prepare('DELETE FROM programmed WHERE device = ? AND path_key = ?');
+    this.select = this.db.prepare('SELECT path FROM programmed WHERE device = ?');
+    this.applyBatch = this.db.transaction((device, upserts, removes) => {
+      for (const key of removes) this.remove.run(device, pathKeyString(key));
+      for (const p of upserts) this.upsert.run(device, pathKeyString(p), JSON.stringify({ ...p, cookie: p.cookie.toString() }));
+    });
+  }
+
+  load(device: string): BgpPath[] {
+    return this.select.all(device).map((row) => {
+      const stored = JSON.parse(row.path) as StoredPath;
+      return { ...stored, cookie: BigInt(stored.cookie) };
+    });
+  }
+
+  apply(device: string, upserts: readonly BgpPath[], removes: readonly PathKey[]): void {
+    if (upserts.length === 0 && removes.length === 0) return;
+    this.applyBatch(device, upserts, removes);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
