@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * The `jetbridge` command: `run` (the bridge), `emulator` (a JET emulator),
+ * `validate` (a config file), and the MQTT client tools `send`, `watch`,
+ * `routes` and `apply`. Exit codes are in src/cli/exit.ts.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerClientCommands } from './cli/client-commands.js';
+import { CliExit, ExitCode } from './cli/exit.js';
+import { registerRunCommand, registerValidateCommand } from './cli/bridge-commands.js';
+import { registerEmulatorCommand } from './emulator/main.js';
+
+export function buildProgram(): Command {
+  const program = new Command('jetbridge')
+    .description('MQTT-to-JET bridge for Juniper routers, with a JET emulator')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerRunCommand(program);
+  registerEmulatorCommand(program);
+  registerValidateCommand(program);
+  registerClientCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CliExit) {
+      process.stderr.write(`jetbridge: ${err.message}\n`);
+      process.exitCode = err.code;
+    } else if (err instanceof CommanderError) {
+      // commander already printed help or the usage error
+      process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    } else {
+      process.stderr.write(`jetbridge: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main(process.argv);

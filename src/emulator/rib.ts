@@ -1,0 +1,210 @@
+/**
+ * The emulator's route tables. `PathTable` stores BGP paths by their key (table,
+ * prefix, length, cookie) with the destinations grouped per table, so a lookup by
+ * key, a Get of one prefix and an `or_longer` sweep all avoid touching unrelated
+ * routes. `Rib` adds ownership: every programmed path belongs to the client id
+ * that added it, as on a router, where Cleanup and the purge timer withdraw one
+ * client's routes.
+ */
+import ipaddr from 'ipaddr.js';
+import type { BgpPath, Destination, PathKey, PathMatch } from '../jet/model.js';
+
+/** A programmed path and the client id that owns it. */
+export interface ProgrammedRoute extends BgpPath {
+  owner: string;
+}
+
+/** One destination (prefix/length in a table) and its paths by cookie. */
+interface DestinationEntry<T> {
+  readonly prefix: string;
+  readonly length: number;
+  readonly paths: Map<bigint, T>;
+  /** Network address as a number, computed on the first `or_longer` query that needs it. */
+  network?: bigint;
+}
+
+function prefixKey(prefix: string, length: number): string {
+  return `${prefix}/${length}`;
+}
+
+function addressWidth(prefix: string): number {
+  return prefix.includes(':') ? 128 : 32;
+}
+
+/** The address as an unsigned integer; prefixes in a table are canonical text, so parsing cannot fail. */
+function addressNumber(prefix: string): bigint {
+  return ipaddr.parse(prefix).toByteArray().reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
+}
+
+function networkOf<T>(entry: DestinationEntry<T>): bigint {
+  entry.network ??= addressNumber(entry.prefix);
+  return entry.network;
+}
+
+/** Whether `inner` lies within `outer` (the same family, at least as long, same leading bits). */
+function contains<T>(outer: { prefix: string; length: number; network: bigint }, inner: DestinationEntry<T>): boolean {
+  const width = addressWidth(outer.prefix);
+  if (addressWidth(inner.prefix) !== width || inner.length < outer.length) return false;
+  const hostBits = BigInt(width - outer.length);
+  return networkOf(inner) >> hostBits === outer.network >> hostBits;
+}
+
+/** Paths keyed by table, prefix, length and cookie. Prefixes must be canonical text. */
+export class PathTable<T extends BgpPath> {
+  private readonly tables = new Map<string, Map<string, DestinationEntry<T>>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: PathKey): T | undefined {
+    return this.tables.get(key.table)?.get(prefixKey(key.prefix, key.length))?.paths.get(key.cookie);
+  }
+
+  /** Stores `path`, replacing the path with the same key; returns the replaced one. */
+  put(path: T): T | undefined {
+    let destinations = this.tables.get(path.table);
+    if (!destinations) {
+      destinations = new Map();
+      this.tables.set(path.table, destinations);
+    }
+    const dkey = prefixKey(path.prefix, path.length);
+    let entry = destinations.get(dkey);
+    if (!entry) {
+      entry = { prefix: path.prefix, length: path.length, paths: new Map() };
+      destinations.set(dkey, entry);
+    }
+    const previous = entry.paths.get(path.cookie);
+    entry.paths.set(path.cookie, path);
+    if (!previous) this.count += 1;
+    return previous;
+  }
+
+  /** Removes the path with this key; returns it, or undefined when there was none. */
+  delete(key: PathKey): T | undefined {
+    const destinations = this.tables.get(key.table);
+    const dkey = prefixKey(key.prefix, key.length);
+    const entry = destinations?.get(dkey);
+    const path = entry?.paths.get(key.cookie);
+    if (!destinations || !entry || !path) return undefined;
+    entry.paths.delete(key.cookie);
+    this.count -= 1;
+    if (entry.paths.size === 0) destinations.delete(dkey);
+    if (destinations.size === 0) this.tables.delete(key.table);
+    return path;
+  }
+
+  /** Removes every path of one destination (all cookies); returns them. */
+  deleteDestination(d: Destination): T[] {
+    const entry = this.tables.get(d.table)?.get(prefixKey(d.prefix, d.length));
+    if (!entry) return [];
+    const removed = [...entry.paths.values()];
+    for (const path of removed) this.delete(path);
+    return removed;
+  }
+
+  /** Every path, grouped by table and destination in insertion order. */
+  *values(): IterableIterator<T> {
+    for (const destinations of this.tables.values()) {
+      for (const entry of destinations.values()) yield* entry.paths.values();
+    }
+  }
+
+  /**
+   * Paths matching a selector: every field is optional; `prefix` needs `length`
+   * and names one destination, or with `orLonger` every destination inside it.
+   */
+  *select(match: PathMatch): IterableIterator<T> {
+    const tables = match.table === undefined ? [...this.tables.values()] : [this.tables.get(match.table)];
+    for (const destinations of tables) {
+      if (destinations) yield* this.selectIn(destinations, match);
+    }
+  }
+
+  private *selectIn(destinations: Map<string, DestinationEntry<T>>, match: PathMatch): IterableIterator<T> {
+    for (const entry of this.destinationsIn(destinations, match)) {
+      if (match.cookie === undefined) {
+        yield* entry.paths.values();
+      } else {
+        const path = entry.paths.get(match.cookie);
+        if (path) yield path;
+      }
+    }
+  }
+
+  private *destinationsIn(
+    destinations: Map<string, DestinationEntry<T>>,
+    match: PathMatch,
+  ): IterableIterator<DestinationEntry<T>> {
+    if (match.prefix === undefined) {
+      yield* destinations.values();
+      return;
+    }
+    const length = match.length ?? addressWidth(match.prefix);
+    if (!match.orLonger) {
+      const entry = destinations.get(prefixKey(match.prefix, length));
+      if (entry) yield entry;
+      return;
+    }
+    const outer = { prefix: match.prefix, length, network: addressNumber(match.prefix) };
+    for (const entry of destinations.values()) {
+      if (contains(outer, entry)) yield entry;
+    }
+  }
+}
+
+/** The programmed routes of every client, shared like a router's RIB, with a per-owner index. */
+export class Rib {
+  private readonly table = new PathTable<ProgrammedRoute>();
+  private readonly byOwner = new Map<string, Set<ProgrammedRoute>>();
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(key: PathKey): ProgrammedRoute | undefined {
+    return this.table.get(key);
+  }
+
+  /** Stores a route, replacing the route with the same key; returns the replaced one. */
+  put(route: ProgrammedRoute): ProgrammedRoute | undefined {
+    const previous = this.table.put(route);
+    if (previous) this.byOwner.get(previous.owner)?.delete(previous);
+    let owned = this.byOwner.get(route.owner);
+    if (!owned) {
+      owned = new Set();
+      this.byOwner.set(route.owner, owned);
+    }
+    owned.add(route);
+    return previous;
+  }
+
+  delete(key: PathKey): ProgrammedRoute | undefined {
+    const removed = this.table.delete(key);
+    if (removed) {
+      const owned = this.byOwner.get(removed.owner);
+      owned?.delete(removed);
+      if (owned?.size === 0) this.byOwner.delete(removed.owner);
+    }
+    return removed;
+  }
+
+  select(match: PathMatch): IterableIterator<ProgrammedRoute> {
+    return this.table.select(match);
+  }
+
+  values(): IterableIterator<ProgrammedRoute> {
+    return this.table.values();
+  }
+
+  /** How many routes `owner` has programmed. */
+  countOwnedBy(owner: string): number {
+    return this.byOwner.get(owner)?.size ?? 0;
+  }
+
+  /** A snapshot of the routes `owner` has programmed. */
+  ownedBy(owner: string): ProgrammedRoute[] {
+    return [...(this.byOwner.get(owner) ?? [])];
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The dialect-neutral route logic of the emulated router: what Add, Modify,
+ * Update and Remove do to the shared RIB and which status each request earns.
+ * Statuses are the enum names both dialects share (the jnx handlers rename the
+ * few that differ); every refusal carries a message naming the route.
+ */
+import type { WireMatch, WirePath } from '../jet/codec/index.js';
+import type { Destination, PathKey, PathMatch, RouteOperation } from '../jet/model.js';
+import type { ProgrammedRoute, Rib } from './rib.js';
+import { Rejection, type RouteValidator, type ValidationStatus } from './validation.js';
+
+/** The most routes one Add/Modify/Update/Remove request may carry. */
+export const MAX_ROUTES_PER_REQUEST = 1000;
+/** The most routes one Get reply carries, and the batch size when the client asks for 0. */
+export const MAX_ROUTES_PER_REPLY = 1000;
+
+export type OperStatus =
+  | 'SUCCESS'
+  | 'NOT_INITIALIZED'
+  | 'NO_OP'
+  | 'TOO_MANY_OPS'
+  | 'ROUTE_EXISTS'
+  | 'ROUTE_NOT_FOUND'
+  | 'TRY_AGAIN'
+  | ValidationStatus;
+
+export type GetStatus =
+  | 'SUCCESS'
+  | 'NOT_INITIALIZED'
+  | 'TABLE_INVALID'
+  | 'PREFIX_INVALID'
+  | 'PREFIX_LEN_TOO_LONG'
+  | 'ROUTE_NOT_FOUND'
+  | 'ROUTE_COUNT_INVALID'
+  | 'TRY_AGAIN';
+
+/** Outcome of one route-operation request: the status and how many routes were applied before it. */
+export interface OperResult {
+  status: OperStatus;
+  completed: number;
+  message?: string;
+}
+
+export type RouteChange = 'add' | 'modify' | 'delete';
+export type RouteChangeListener = (op: RouteChange, route: ProgrammedRoute) => void;
+
+function describe(p: { prefix?: string; length?: number }): string {
+  return p.prefix === undefined ? 'route' : `${p.prefix}/${p.length ?? 0}`;
+}
+
+/** Answers the request-size statuses shared by every route operation. */
+export function requestSizeProblem(count: number): OperResult | undefined {
+  if (count === 0) return { status: 'NO_OP', completed: 0, message: 'the request carries no routes' };
+  if (count > MAX_ROUTES_PER_REQUEST) {
+    return {
+      status: 'TOO_MANY_OPS',
+      completed: 0,
+      message: `the request carries ${count} routes; at most ${MAX_ROUTES_PER_REQUEST} are allowed`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Applies route operations for one client to the shared RIB. A path key owned by
+ * another client counts as present for Add and Update (ROUTE_EXISTS: one client
+ * cannot take over another's path) and as absent for Modify and Remove
+ * (ROUTE_NOT_FOUND: a client sees and changes only its own paths).
+ */
+export class RouteProgrammer {
+  constructor(
+    private readonly rib: Rib,
+    private readonly validator: RouteValidator,
+    private readonly onChange: RouteChangeListener,
+  ) {}
+
+  /** Add, Modify or Update `paths` in order; the first failure stops the rest. */
+  apply(owner: string, op: Exclude<RouteOperation, 'remove'>, paths: readonly WirePath[]): OperResult {
+    const sizeProblem = requestSizeProblem(paths.length);
+    if (sizeProblem) return sizeProblem;
+    for (const [i, wire] of paths.entries()) {
+      const route = this.validator.path(wire, { owner });
+      if (route instanceof Rejection) return { status: route.status, completed: i, message: `routes[${i}] (${describe(wire)}): ${route.message}` };
+      const failure = this.applyOne(owner, op, route);
+      if (failure) return { status: failure, completed: i, message: `routes[${i}] (${describe(route)}): ${failure}` };
+    }
+    return { status: 'SUCCESS', completed: paths.length };
+  }
+
+  private applyOne(owner: string, op: Exclude<RouteOperation, 'remove'>, route: ProgrammedRoute): OperStatus | undefined {
+    const existing = this.rib.get(route);
+    if (existing && existing.owner !== owner) return op === 'modify' ? 'ROUTE_NOT_FOUND' : 'ROUTE_EXISTS';
+    if (op === 'add' && existing) return 'ROUTE_EXISTS';
+    if (op === 'modify' && !existing) return 'ROUTE_NOT_FOUND';
+    this.rib.put(route);
+    this.onChange(existing ? 'modify' : 'add', route);
+    return undefined;
+  }
+
+  /**
+   * Removes the caller's paths named by `matches`, in order. Without `orLonger`
+   * each match names one path (a cookie of 0 when absent); with it, every path
+   * of the caller at or under the prefix, any cookie. A match that removes
+   * nothing answers ROUTE_NOT_FOUND.
+   */
+  remove(owner: string, matches: readonly WireMatch[], orLonger: boolean): OperResult {
+    const sizeProblem = requestSizeProblem(matches.length);
+    if (sizeProblem) return sizeProblem;
+    for (const [i, match] of matches.entries()) {
+      const key = this.validator.key(match);
+      if (key instanceof Rejection) return { status: key.status, completed: i, message: `routes[${i}] (${describe(match)}): ${key.message}` };
+      const removed = orLonger ? this.removeUnder(owner, key) : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });
+      if (removed === 0) return { status: 'ROUTE_NOT_FOUND', completed: i, message: `routes[${i}] (${describe(key)}): no such route` };
+    }
+    return { status: 'SUCCESS', completed: matches.length };
+  }
+
+  private removeOne(owner: string, key: PathKey): number {
+    const existing = this.rib.get(key);
+    if (!existing || existing.owner !== owner) return 0;
+    this.delete(existing);
+    return 1;
+  }
+
+  private removeUnder(owner: string, destination: Destination): number {
+    const owned = [...this.rib.select({ ...destination, orLonger: true })].filter((r) => r.owner === owner);
+    for (const route of owned) this.delete(route);
+    return owned.length;
+  }
+
+  /** The caller's routes matching a validated selector. */
+  select(owner: string, selector: PathMatch): ProgrammedRoute[] {
+    return [...this.rib.select(selector)].filter((r) => r.owner === owner);
+  }
+
+  /** Withdraws every route of `owner` (Cleanup, purge); returns how many. */
+  withdrawAll(owner: string): number {
+    const owned = this.rib.ownedBy(owner);
+    for (const route of owned) this.delete(route);
+    return owned.length;
+  }
+
+  private delete(route: ProgrammedRoute): void {
+    this.rib.delete(route);
+    this.onChange('delete', route);
+  }
+}
