@@ -253,8 +253,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const journaled = (msg: InboundMessage): InboundMessage => {
     if (msg.qos === 0 || topics.parseInbound(msg.topic) === undefined) return msg;
     const seq = inbox.put(msg);
-    msg.ack();
-    const held: InboundMessage = { ...msg, ack: () => {} };
+    const held: InboundMessage = { ...msg, ack: () => msg.ack() };
     journal.set(held, seq);
     return held;
   };
@@ -275,6 +274,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     logger,
     metrics,
     opHandler: createOpHandler({ devices: opDevices, topics, reply, logger }),
+    // The bridge reconciles against the router's own view instead (reconcileOnInitialize).
+    replayLostRoutes: false,
   });
   pipeline.run(merge(from(recovered), mqtt.messages$.pipe(map(journaled))));
 

@@ -9,11 +9,12 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import { defaultTable, parsePrefix, type Family } from '../intent/syntax.js';
 import type { BgpPath, DialectName } from '../jet/model.js';
-import { Jsd, type Faults, type OpCommandHandler } from './jsd.js';
+import { Jsd, type ClientEvent, type Faults, type OpCommandHandler } from './jsd.js';
 import { addJnxServices } from './jnx-service.js';
 import { addLegacyServices } from './legacy-service.js';
 import type { ProgrammedRoute } from './rib.js';
@@ -99,8 +100,17 @@ function checkOptions(opts: EmulatorOptions): void {
   if (opts.dialects !== undefined && !['both', 'legacy', 'jnx'].includes(opts.dialects)) {
     throw new TypeError(`dialects must be "both", "legacy" or "jnx", not ${JSON.stringify(opts.dialects)}`);
   }
-  if (opts.tls?.requireClientCert && opts.tls.ca === undefined) {
+  if (opts.tls) checkTls(opts.tls);
+}
+
+function checkTls(options: EmulatorTlsOptions): void {
+  if (options.requireClientCert && options.ca === undefined) {
     throw new TypeError('tls.requireClientCert needs tls.ca, the CA that signs client certificates');
+  }
+  try {
+    tls.createSecureContext({ cert: options.cert, key: options.key, ...(options.ca === undefined ? {} : { ca: options.ca }) });
+  } catch (error) {
+    throw new TypeError(`tls: the certificate, key or CA cannot be used: ${(error as Error).message}`);
   }
 }
 
@@ -259,10 +269,8 @@ export class JetEmulator {
         this.netServer.off('error', onError);
         this.netServer.on('error', (error) => this.log.error({ err: error }, 'listening socket failed'));
         this.boundPort = (this.netServer.address() as net.AddressInfo).port;
-        this.log.info(
-          { address: this.address, dialects: this.opts.dialects ?? 'both', tls: this.opts.tls ? (this.opts.tls.requireClientCert ? 'mutual' : 'server') : 'off' },
-          'JET emulator listening',
-        );
+        const tlsMode = !this.opts.tls ? 'off' : this.opts.tls.requireClientCert ? 'mutual' : 'server';
+        this.log.info({ address: this.address, dialects: this.opts.dialects ?? 'both', tls: tlsMode }, 'JET emulator listening');
         resolve();
       });
     });
@@ -279,7 +287,8 @@ export class JetEmulator {
     if (this.jsd.clients.connectionCount >= this.maxConnections) {
       const reason = `connection limit of ${this.maxConnections} reached`;
       this.log.warn({ peer }, `connection refused: ${reason}`);
-      this.events.emit('client', { type: 'refused', peer, reason });
+      const event: ClientEvent = { type: 'refused', peer, reason };
+      this.events.emit('client', event);
       socket.destroy();
       return;
     }

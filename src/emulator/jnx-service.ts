@@ -29,6 +29,7 @@ import {
   type RouteGetResponse,
   type RouteOperResponse,
   type RouteSubscribeResponse,
+  type RouteUpdateRequest,
 } from '../gen/jnx_routing_bgp_service.js';
 import { jnxCodec as codec } from '../jet/codec/index.js';
 import type { MonitorEntry, OpCommandFormat } from '../jet/model.js';
@@ -43,19 +44,27 @@ const JNX_NAMES: Readonly<Record<string, string>> = {
   NOT_REGISTERED: 'NOT_SUBSCRIBED',
 };
 
-/** The `sub_code` for a neutral status name in one jnx enum; the classic name is tried first. */
-function subCode(enumObject: Record<string, string | number>, name: string): number {
-  const value = enumObject[name] ?? enumObject[JNX_NAMES[name] ?? name];
-  if (typeof value !== 'number') throw new Error(`status ${name} has no jnx equivalent`);
-  return value;
+/** The jnx enum name for a neutral status: the classic name when the enum has it, else its jnx rename. */
+function jnxName(enumObject: Record<string, string | number>, name: string): string {
+  return name in enumObject ? name : (JNX_NAMES[name] ?? name);
 }
 
 const SUCCESS_NAMES = new Set(['SUCCESS', 'SUCCESS_STATE_REBOUND']);
 
-/** The common status for a neutral status name; a failure always says why (the name at least). */
-function rpcStatus(name: string, message = ''): RpcStatus {
-  const ok = SUCCESS_NAMES.has(name);
-  return { code: ok ? StatusCode.SUCCESS : StatusCode.FAILURE, message: message || (ok ? '' : name) };
+/**
+ * `status` and `sub_code` for a neutral status name in one jnx enum. A failure's
+ * message always says why: the given reason, or at least the status name.
+ */
+function statusOf(
+  enumObject: Record<string, string | number>,
+  name: string,
+  message = '',
+): { status: RpcStatus; subCode: number } {
+  const subName = jnxName(enumObject, name);
+  const subCode = enumObject[subName];
+  if (typeof subCode !== 'number') throw new Error(`status ${name} has no jnx equivalent`);
+  const ok = SUCCESS_NAMES.has(subName);
+  return { status: { code: ok ? StatusCode.SUCCESS : StatusCode.FAILURE, message: message || (ok ? '' : subName) }, subCode };
 }
 
 const OUTPUT_FORMATS: Partial<Record<OpCommandOutputFormat, OpCommandFormat>> = {
@@ -65,17 +74,12 @@ const OUTPUT_FORMATS: Partial<Record<OpCommandOutputFormat, OpCommandFormat>> = 
 };
 
 function operReply(result: OperResult): RouteOperResponse {
-  return {
-    status: rpcStatus(result.status, result.message),
-    subCode: subCode(OperStatus, result.status),
-    operationsCompleted: result.completed,
-  };
+  return { ...statusOf(OperStatus, result.status, result.message), operationsCompleted: result.completed };
 }
 
 function subscribeReply(entries: MonitorEntry[]): RouteSubscribeResponse {
   return {
-    status: rpcStatus('SUCCESS'),
-    subCode: SubscribeStatus.SUCCESS,
+    ...statusOf(SubscribeStatus, 'SUCCESS'),
     subscribeEntries: entries.map((entry) => ({
       operation: codec.monitorOpCode(entry.op),
       route: entry.path && codec.encodePath(entry.path),
@@ -95,22 +99,21 @@ function authenticationService(jsd: Jsd, log: Logger): AuthenticationServer {
 
 function bgpService(jsd: Jsd, log: Logger): BgpServer {
   const decodePaths = (entries: RouteEntry[]) => entries.map((entry) => codec.decodePath(entry));
+  const operation = (op: 'add' | 'modify' | 'update') =>
+    unary<RouteUpdateRequest, RouteOperResponse>(log, async (call) =>
+      operReply(await jsd.oper(call.getPeer(), op, decodePaths(call.request.routes))),
+    );
   return {
     initialize: unary(log, async (call) => {
       const outcome = await jsd.initialize(call.getPeer());
-      return {
-        status: rpcStatus(outcome.status),
-        subCode: subCode(InitializeStatus, outcome.status),
-        numClientRoutes: outcome.routes,
-      };
+      return { ...statusOf(InitializeStatus, outcome.status), numClientRoutes: outcome.routes };
     }),
     cleanup: unary(log, async (call) => {
-      const status = await jsd.cleanup(call.getPeer());
-      return { status: rpcStatus(status), subCode: subCode(CleanupStatus, status) };
+      return statusOf(CleanupStatus, await jsd.cleanup(call.getPeer()));
     }),
-    routeAdd: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'add', decodePaths(call.request.routes)))),
-    routeModify: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'modify', decodePaths(call.request.routes)))),
-    routeUpdate: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'update', decodePaths(call.request.routes)))),
+    routeAdd: operation('add'),
+    routeModify: operation('modify'),
+    routeUpdate: operation('update'),
     routeDelete: unary(log, async (call) => {
       const matches = call.request.routes.map((match) => codec.decodeMatch(match));
       return operReply(await jsd.remove(call.getPeer(), matches, call.request.orLonger));
@@ -120,11 +123,10 @@ function bgpService(jsd: Jsd, log: Logger): BgpServer {
       const outcome = await jsd.get(call.getPeer(), codec.decodeMatch(route), orLonger, routeCount);
       const writer = new StreamWriter<RouteGetResponse>(call);
       if (outcome.status !== 'SUCCESS') {
-        writer.write({ status: rpcStatus(outcome.status, outcome.message), subCode: subCode(GetStatus, outcome.status), routes: [] });
+        writer.write({ ...statusOf(GetStatus, outcome.status, outcome.message), routes: [] });
       } else {
         await writer.writeEach(outcome.replies, (batch) => ({
-          status: rpcStatus('SUCCESS'),
-          subCode: GetStatus.SUCCESS,
+          ...statusOf(GetStatus, 'SUCCESS'),
           routes: batch.map((path) => codec.encodePath(path)),
         }));
       }
@@ -134,17 +136,15 @@ function bgpService(jsd: Jsd, log: Logger): BgpServer {
       const writer = new StreamWriter<RouteSubscribeResponse>(call);
       const status = await jsd.subscribe(call.getPeer(), call.request.routeCount, monitorSink(writer, subscribeReply));
       if (status !== 'SUCCESS') {
-        writer.write({ status: rpcStatus(status), subCode: subCode(SubscribeStatus, status), subscribeEntries: [] });
+        writer.write({ ...statusOf(SubscribeStatus, status), subscribeEntries: [] });
         writer.end();
       }
     }),
     routeUnsubscribe: unary(log, async (call) => {
-      const status = await jsd.unsubscribe(call.getPeer());
-      return { status: rpcStatus(status), subCode: subCode(UnsubscribeStatus, status) };
+      return statusOf(UnsubscribeStatus, await jsd.unsubscribe(call.getPeer()));
     }),
     routeRefresh: unary(log, async (call) => {
-      const status = await jsd.refresh(call.getPeer());
-      return { status: rpcStatus(status), subCode: subCode(RefreshStatus, status) };
+      return statusOf(RefreshStatus, await jsd.refresh(call.getPeer()));
     }),
   };
 }
@@ -164,8 +164,14 @@ function managementService(jsd: Jsd, log: Logger): ManagementServer {
       writer.end();
     }),
     configSet: unary(log, async (call) => ({ status: failure(jsd.configRefusal(call.getPeer())) })),
-    ephemeralConfigGet: unary(log, async (call) => ({ status: failure(jsd.configRefusal(call.getPeer())), configResponses: [] })),
-    ephemeralConfigSet: unary(log, async (call) => ({ status: failure(jsd.configRefusal(call.getPeer())), operationResponses: [] })),
+    ephemeralConfigGet: unary(log, async (call) => ({
+      status: failure(jsd.configRefusal(call.getPeer())),
+      configResponses: [],
+    })),
+    ephemeralConfigSet: unary(log, async (call) => ({
+      status: failure(jsd.configRefusal(call.getPeer())),
+      operationResponses: [],
+    })),
   };
 }
 

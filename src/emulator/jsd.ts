@@ -140,7 +140,7 @@ export class Jsd {
     this.peers.dropConnection(connection);
     this.clients.disconnect(connection);
     const clientId = connection.login?.clientId;
-    this.emitClient(clientId === undefined ? { type: 'disconnected', peer: connection.peer } : { type: 'disconnected', peer: connection.peer, clientId });
+    this.emitClient({ type: 'disconnected', peer: connection.peer, ...(clientId === undefined ? {} : { clientId }) });
   }
 
   /** Checks credentials and binds the connection to the client id. */
@@ -149,6 +149,7 @@ export class Jsd {
     const refusal = this.loginRefusal(request);
     if (!connection || refusal) {
       const reason = refusal ?? 'connection not known';
+      this.opts.log.info({ peer, user: request.user, dialect, reason }, 'login refused');
       this.emitClient({ type: 'login-failed', peer, user: request.user, dialect, reason });
       return { ok: false, message: reason };
     }
@@ -210,7 +211,8 @@ export class Jsd {
     if (this.faults.tryAgain) return { status: 'TRY_AGAIN', message: 'the router is busy (fault injected)', replies: [] };
     const size = batchSize(routeCount);
     if (size === undefined) {
-      return { status: 'ROUTE_COUNT_INVALID', message: `route_count ${routeCount} exceeds ${MAX_ROUTES_PER_REPLY}`, replies: [] };
+      const message = `route_count ${routeCount} exceeds ${MAX_ROUTES_PER_REPLY}`;
+      return { status: 'ROUTE_COUNT_INVALID', message, replies: [] };
     }
     const selector = this.validator.selector(match, orLonger);
     if (selector instanceof Rejection) return { status: selector.status, message: selector.message, replies: [] };
@@ -323,7 +325,8 @@ export class Jsd {
 
   private logged(op: RouteOperation, result: OperResult): OperResult {
     if (result.status !== 'SUCCESS') {
-      this.opts.log.debug({ op, status: result.status, completed: result.completed, reason: result.message }, 'route operation refused');
+      const { status, completed, message } = result;
+      this.opts.log.debug({ op, status, completed, reason: message }, 'route operation refused');
     }
     return result;
   }

@@ -21,6 +21,7 @@ import {
   type BgpRouteMonitorRegisterReply,
   type BgpRouteOperReply,
   type BgpRouteServer,
+  type BgpRouteUpdateRequest,
 } from '../gen/bgp_route_service.js';
 import {
   JunosRpcResponseTypes as RpcResponse,
@@ -59,25 +60,27 @@ function loginService(jsd: Jsd, log: Logger): LoginServer {
   return {
     loginCheck: unary(log, async (call) => {
       const { userName, password, clientId } = call.request;
-      // The classic API answers only true/false; the reason goes to the log.
-      const outcome = jsd.login(call.getPeer(), 'legacy', { user: userName, password, clientId });
-      if (!outcome.ok) log.info({ peer: call.getPeer(), user: userName, reason: outcome.message }, 'login refused');
-      return { result: outcome.ok };
+      // The classic API answers only true/false; the reason is in the emulator's log.
+      return { result: jsd.login(call.getPeer(), 'legacy', { user: userName, password, clientId }).ok };
     }),
   };
 }
 
 function bgpRouteService(jsd: Jsd, log: Logger): BgpRouteServer {
   const decodePaths = (entries: BgpRouteEntry[]) => entries.map((entry) => codec.decodePath(entry));
+  const operation = (op: 'add' | 'modify' | 'update') =>
+    unary<BgpRouteUpdateRequest, BgpRouteOperReply>(log, async (call) =>
+      operReply(await jsd.oper(call.getPeer(), op, decodePaths(call.request.bgpRoutes))),
+    );
   return {
     bgpRouteInitialize: unary(log, async (call) => {
       const outcome = await jsd.initialize(call.getPeer());
       return { status: InitializeStatus[outcome.status], gwNRoutes: outcome.routes };
     }),
     bgpRouteCleanup: unary(log, async (call) => ({ status: CleanupStatus[await jsd.cleanup(call.getPeer())] })),
-    bgpRouteAdd: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'add', decodePaths(call.request.bgpRoutes)))),
-    bgpRouteModify: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'modify', decodePaths(call.request.bgpRoutes)))),
-    bgpRouteUpdate: unary(log, async (call) => operReply(await jsd.oper(call.getPeer(), 'update', decodePaths(call.request.bgpRoutes)))),
+    bgpRouteAdd: operation('add'),
+    bgpRouteModify: operation('modify'),
+    bgpRouteUpdate: operation('update'),
     bgpRouteRemove: unary(log, async (call) => {
       const matches = call.request.bgpRoutes.map((match) => codec.decodeMatch(match));
       return operReply(await jsd.remove(call.getPeer(), matches, call.request.orLonger));

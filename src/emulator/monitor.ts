@@ -154,9 +154,15 @@ export class PeerRouteFeed {
     }
   }
 
-  /** Opens a stream for `clientId`; one per client. */
+  /**
+   * Opens a stream for `clientId`; one per client. A stream the client id left
+   * behind on an older connection (it reconnected before the old one closed)
+   * is ended and replaced.
+   */
   subscribe(clientId: string, connection: Connection, batchSize: number, sink: MonitorSink): SubscribeStatus {
-    if (this.subscriptions.get(clientId)?.open) return 'ALREADY_REGISTERED';
+    const existing = this.openSubscription(clientId);
+    if (existing?.connection === connection) return 'ALREADY_REGISTERED';
+    existing?.end();
     const subscription = new Subscription(connection, batchSize, sink, () => this.routes());
     this.subscriptions.set(clientId, subscription);
     subscription.pump();

@@ -14,13 +14,66 @@ export interface ProgrammedRoute extends BgpPath {
   owner: string;
 }
 
-/** One destination (prefix/length in a table) and its paths by cookie. */
-interface DestinationEntry<T> {
-  readonly prefix: string;
-  readonly length: number;
-  readonly paths: Map<bigint, T>;
+/** Above this many paths, a destination indexes its paths by cookie instead of scanning a list. */
+const LIST_LIMIT = 16;
+
+/**
+ * One destination (prefix/length in a table) and its paths. Most destinations
+ * hold one path or a few (one per next hop), so they live in a short list: a
+ * Map per destination would cost more memory than the path itself, and a
+ * million-route RIB feels that.
+ */
+class DestinationEntry<T extends BgpPath> {
+  private list: T[] = [];
+  private byCookie: Map<bigint, T> | undefined;
   /** Network address as a number, computed on the first `or_longer` query that needs it. */
-  network?: bigint;
+  network: bigint | undefined;
+
+  constructor(
+    readonly prefix: string,
+    readonly length: number,
+  ) {}
+
+  get size(): number {
+    return this.byCookie ? this.byCookie.size : this.list.length;
+  }
+
+  get(cookie: bigint): T | undefined {
+    return this.byCookie ? this.byCookie.get(cookie) : this.list.find((path) => path.cookie === cookie);
+  }
+
+  /** Stores `path`, replacing the one with its cookie; returns the replaced one. */
+  set(path: T): T | undefined {
+    if (this.byCookie) {
+      const previous = this.byCookie.get(path.cookie);
+      this.byCookie.set(path.cookie, path);
+      return previous;
+    }
+    const index = this.list.findIndex((p) => p.cookie === path.cookie);
+    if (index >= 0) return this.list.splice(index, 1, path)[0];
+    // A literal for the first path: push would reserve room for 17.
+    if (this.list.length === 0) this.list = [path];
+    else this.list.push(path);
+    if (this.list.length > LIST_LIMIT) {
+      this.byCookie = new Map(this.list.map((p) => [p.cookie, p]));
+      this.list = [];
+    }
+    return undefined;
+  }
+
+  delete(cookie: bigint): T | undefined {
+    if (this.byCookie) {
+      const path = this.byCookie.get(cookie);
+      this.byCookie.delete(cookie);
+      return path;
+    }
+    const index = this.list.findIndex((p) => p.cookie === cookie);
+    return index >= 0 ? this.list.splice(index, 1)[0] : undefined;
+  }
+
+  values(): Iterable<T> {
+    return this.byCookie ? this.byCookie.values() : this.list;
+  }
 }
 
 function prefixKey(prefix: string, length: number): string {
@@ -36,13 +89,16 @@ function addressNumber(prefix: string): bigint {
   return ipaddr.parse(prefix).toByteArray().reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
 }
 
-function networkOf<T>(entry: DestinationEntry<T>): bigint {
+function networkOf<T extends BgpPath>(entry: DestinationEntry<T>): bigint {
   entry.network ??= addressNumber(entry.prefix);
   return entry.network;
 }
 
 /** Whether `inner` lies within `outer` (the same family, at least as long, same leading bits). */
-function contains<T>(outer: { prefix: string; length: number; network: bigint }, inner: DestinationEntry<T>): boolean {
+function contains<T extends BgpPath>(
+  outer: { prefix: string; length: number; network: bigint },
+  inner: DestinationEntry<T>,
+): boolean {
   const width = addressWidth(outer.prefix);
   if (addressWidth(inner.prefix) !== width || inner.length < outer.length) return false;
   const hostBits = BigInt(width - outer.length);
@@ -59,7 +115,7 @@ export class PathTable<T extends BgpPath> {
   }
 
   get(key: PathKey): T | undefined {
-    return this.tables.get(key.table)?.get(prefixKey(key.prefix, key.length))?.paths.get(key.cookie);
+    return this.tables.get(key.table)?.get(prefixKey(key.prefix, key.length))?.get(key.cookie);
   }
 
   /** Stores `path`, replacing the path with the same key; returns the replaced one. */
@@ -72,11 +128,10 @@ export class PathTable<T extends BgpPath> {
     const dkey = prefixKey(path.prefix, path.length);
     let entry = destinations.get(dkey);
     if (!entry) {
-      entry = { prefix: path.prefix, length: path.length, paths: new Map() };
+      entry = new DestinationEntry(path.prefix, path.length);
       destinations.set(dkey, entry);
     }
-    const previous = entry.paths.get(path.cookie);
-    entry.paths.set(path.cookie, path);
+    const previous = entry.set(path);
     if (!previous) this.count += 1;
     return previous;
   }
@@ -86,11 +141,10 @@ export class PathTable<T extends BgpPath> {
     const destinations = this.tables.get(key.table);
     const dkey = prefixKey(key.prefix, key.length);
     const entry = destinations?.get(dkey);
-    const path = entry?.paths.get(key.cookie);
+    const path = entry?.delete(key.cookie);
     if (!destinations || !entry || !path) return undefined;
-    entry.paths.delete(key.cookie);
     this.count -= 1;
-    if (entry.paths.size === 0) destinations.delete(dkey);
+    if (entry.size === 0) destinations.delete(dkey);
     if (destinations.size === 0) this.tables.delete(key.table);
     return path;
   }
@@ -99,7 +153,7 @@ export class PathTable<T extends BgpPath> {
   deleteDestination(d: Destination): T[] {
     const entry = this.tables.get(d.table)?.get(prefixKey(d.prefix, d.length));
     if (!entry) return [];
-    const removed = [...entry.paths.values()];
+    const removed = [...entry.values()];
     for (const path of removed) this.delete(path);
     return removed;
   }
@@ -107,7 +161,7 @@ export class PathTable<T extends BgpPath> {
   /** Every path, grouped by table and destination in insertion order. */
   *values(): IterableIterator<T> {
     for (const destinations of this.tables.values()) {
-      for (const entry of destinations.values()) yield* entry.paths.values();
+      for (const entry of destinations.values()) yield* entry.values();
     }
   }
 
@@ -125,9 +179,9 @@ export class PathTable<T extends BgpPath> {
   private *selectIn(destinations: Map<string, DestinationEntry<T>>, match: PathMatch): IterableIterator<T> {
     for (const entry of this.destinationsIn(destinations, match)) {
       if (match.cookie === undefined) {
-        yield* entry.paths.values();
+        yield* entry.values();
       } else {
-        const path = entry.paths.get(match.cookie);
+        const path = entry.get(match.cookie);
         if (path) yield path;
       }
     }

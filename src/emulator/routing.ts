@@ -44,12 +44,21 @@ export interface OperResult {
 export type RouteChange = 'add' | 'modify' | 'delete';
 export type RouteChangeListener = (op: RouteChange, route: ProgrammedRoute) => void;
 
-function describe(p: { prefix?: string; length?: number }): string {
-  return p.prefix === undefined ? 'route' : `${p.prefix}/${p.length ?? 0}`;
+type KeyStatus = 'ROUTE_EXISTS' | 'ROUTE_NOT_FOUND';
+
+const KEY_PROBLEMS: Readonly<Record<KeyStatus, string>> = {
+  ROUTE_EXISTS: 'a path with this table, prefix and cookie is already programmed',
+  ROUTE_NOT_FOUND: 'this client has programmed no path with this table, prefix and cookie',
+};
+
+/** The answer for request item `index` failing: the items before it were applied. */
+function refusal(status: OperStatus, index: number, item: { prefix?: string; length?: number }, why: string): OperResult {
+  const name = item.prefix === undefined ? 'route' : `${item.prefix}/${item.length ?? 0}`;
+  return { status, completed: index, message: `routes[${index}] (${name}): ${why}` };
 }
 
 /** Answers the request-size statuses shared by every route operation. */
-export function requestSizeProblem(count: number): OperResult | undefined {
+function requestSizeProblem(count: number): OperResult | undefined {
   if (count === 0) return { status: 'NO_OP', completed: 0, message: 'the request carries no routes' };
   if (count > MAX_ROUTES_PER_REQUEST) {
     return {
@@ -80,14 +89,14 @@ export class RouteProgrammer {
     if (sizeProblem) return sizeProblem;
     for (const [i, wire] of paths.entries()) {
       const route = this.validator.path(wire, { owner });
-      if (route instanceof Rejection) return { status: route.status, completed: i, message: `routes[${i}] (${describe(wire)}): ${route.message}` };
+      if (route instanceof Rejection) return refusal(route.status, i, wire, route.message);
       const failure = this.applyOne(owner, op, route);
-      if (failure) return { status: failure, completed: i, message: `routes[${i}] (${describe(route)}): ${failure}` };
+      if (failure) return refusal(failure, i, route, KEY_PROBLEMS[failure]);
     }
     return { status: 'SUCCESS', completed: paths.length };
   }
 
-  private applyOne(owner: string, op: Exclude<RouteOperation, 'remove'>, route: ProgrammedRoute): OperStatus | undefined {
+  private applyOne(owner: string, op: Exclude<RouteOperation, 'remove'>, route: ProgrammedRoute): KeyStatus | undefined {
     const existing = this.rib.get(route);
     if (existing && existing.owner !== owner) return op === 'modify' ? 'ROUTE_NOT_FOUND' : 'ROUTE_EXISTS';
     if (op === 'add' && existing) return 'ROUTE_EXISTS';
@@ -108,9 +117,9 @@ export class RouteProgrammer {
     if (sizeProblem) return sizeProblem;
     for (const [i, match] of matches.entries()) {
       const key = this.validator.key(match);
-      if (key instanceof Rejection) return { status: key.status, completed: i, message: `routes[${i}] (${describe(match)}): ${key.message}` };
+      if (key instanceof Rejection) return refusal(key.status, i, match, key.message);
       const removed = orLonger ? this.removeUnder(owner, key) : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });
-      if (removed === 0) return { status: 'ROUTE_NOT_FOUND', completed: i, message: `routes[${i}] (${describe(key)}): no such route` };
+      if (removed === 0) return refusal('ROUTE_NOT_FOUND', i, key, KEY_PROBLEMS.ROUTE_NOT_FOUND);
     }
     return { status: 'SUCCESS', completed: matches.length };
   }

@@ -8,7 +8,7 @@
  * field and says why.
  */
 import type { WireMatch, WirePath } from '../jet/codec/index.js';
-import type { BgpPath, Destination, PathMatch } from '../jet/model.js';
+import type { BgpPath, Destination, PathAttributes, PathMatch } from '../jet/model.js';
 import {
   asPathError,
   communityError,
@@ -107,6 +107,31 @@ class Memo<V> {
   }
 }
 
+/**
+ * The optional attributes a path carries. Listed as an object so the compiler
+ * insists on every key of PathAttributes; copied one by one because object
+ * spread costs more than the rest of validating a route.
+ */
+const ATTRIBUTE_KEYS = Object.keys({
+  localPref: true,
+  routePref: true,
+  med: true,
+  asPath: true,
+  communities: true,
+  originatorId: true,
+  clusterList: true,
+  peerType: true,
+  noAdvertise: true,
+  noExport: true,
+} satisfies Record<keyof PathAttributes, true>) as Array<keyof PathAttributes>;
+
+function copyAttributes(target: PathAttributes, source: PathAttributes): void {
+  const into = target as Record<keyof PathAttributes, unknown>;
+  for (const key of ATTRIBUTE_KEYS) {
+    if (source[key] !== undefined) into[key] = source[key];
+  }
+}
+
 /** Result of parsing one next hop: its canonical text, or why it is not one. */
 type AddressCheck = { address: string } | { problem: string };
 
@@ -115,17 +140,23 @@ function familyOfText(address: string): Family {
 }
 
 /** Checks the prefix half of a route key and returns it in canonical form. */
-function checkDestination(w: { family?: WirePath['family']; prefix?: string; length?: number }): CheckedDestination | PrefixRejection {
+function checkDestination(w: {
+  family?: WirePath['family'];
+  prefix?: string;
+  length?: number;
+}): CheckedDestination | PrefixRejection {
   if (w.family === undefined || w.family === 'other' || !w.prefix) {
     return reject('PREFIX_INVALID', 'dest_prefix must hold an inet or inet6 address');
   }
   const family = w.family;
   if (familyOfText(w.prefix) !== family) {
-    return reject('PREFIX_INVALID', `dest_prefix: ${JSON.stringify(w.prefix)} is not an ${familyName(family)} address (${family} field)`);
+    const what = `${JSON.stringify(w.prefix)} is not an ${familyName(family)} address`;
+    return reject('PREFIX_INVALID', `dest_prefix: ${what} (${family} field)`);
   }
   const length = w.length ?? 0;
   if (length > MAX_LENGTH[family]) {
-    return reject('PREFIX_LEN_TOO_LONG', `dest_prefix_len ${length} exceeds ${MAX_LENGTH[family]} for ${familyName(family)}`);
+    const why = `dest_prefix_len ${length} exceeds ${MAX_LENGTH[family]} for ${familyName(family)}`;
+    return reject('PREFIX_LEN_TOO_LONG', why);
   }
   try {
     const parsed = parsePrefix(`${w.prefix}/${length}`);
@@ -151,8 +182,9 @@ export class RouteValidator {
     if (nextHops instanceof Rejection) return nextHops;
     const attributeProblem = this.checkAttributes(p);
     if (attributeProblem) return attributeProblem;
-    const { family: _wireFamily, ...path } = p;
-    return { ...path, ...(extra as E), table: key.table, prefix: key.prefix, length: key.length, nextHops };
+    const path: BgpPath = { table: key.table, prefix: key.prefix, length: key.length, cookie: p.cookie, nextHops };
+    copyAttributes(path, p);
+    return Object.assign(path, extra);
   }
 
   /** A route key's destination (table, prefix, length) as Add and Remove name it. */
@@ -188,7 +220,8 @@ export class RouteValidator {
     if (nextHops.length > MAX_NEXT_HOPS) {
       return reject('NEXTHOP_ECMP_LIMIT', `${nextHops.length} next hops exceed the limit of ${MAX_NEXT_HOPS}`);
     }
-    const canonical: string[] = [];
+    // Sized up front: an array grown by push reserves room for 17 entries, per route.
+    const canonical = new Array<string>(nextHops.length);
     for (const [i, hop] of nextHops.entries()) {
       const check = this.nextHops.get(`${family} ${hop}`, () => {
         try {
@@ -198,7 +231,7 @@ export class RouteValidator {
         }
       });
       if ('problem' in check) return reject('NEXTHOP_ADDRESS_INVALID', `protocol_nexthops[${i}]: ${check.problem}`);
-      canonical.push(check.address);
+      canonical[i] = check.address;
     }
     return canonical;
   }

@@ -68,7 +68,7 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
     const expected = facts.services[name].methods;
     expect(Object.keys(service.methods).sort()).toEqual(expected.map((m) => m.name).sort());
     for (const m of expected) {
-      const method = service.methods[m.name].resolve();
+      const method = service.methods[m.name].resolve() as protobuf.Method;
       expect(`/${service.fullName.slice(1)}/${method.name}`).toBe(m.path);
       expect(method.resolvedRequestType!.fullName.slice(1), m.name).toBe(m.request);
       expect(method.resolvedResponseType!.fullName.slice(1), m.name).toBe(m.response);

@@ -1,0 +1,41 @@
+/**
+ * Route keys: the 64-bit path cookie that names one BGP-static path on a
+ * router, and the expansion of an intent into the paths it programs.
+ *
+ * The cookie is derived, not allocated, so that it is the same in every run:
+ * after a restart the bridge can remove or modify a path it added before
+ * without having stored the cookie, and two bridges agree on it. One path per
+ * next hop (each with its own cookie) is how JET programs ECMP.
+ */
+import { hash } from 'node:crypto';
+import type { BgpPath } from '../jet/model.js';
+import type { Intent } from './intent.js';
+
+/**
+ * The cookie of the path `device / table / prefix/length via nextHop`: the first
+ * 8 bytes of the SHA-256 of those fields, as an unsigned 64-bit integer. The
+ * inputs are expected in canonical form (as parsed intents carry them).
+ * Never 0n, which JET reads as "no cookie".
+ */
+export function pathCookie(device: string, table: string, prefix: string, length: number, nextHop: string): bigint {
+  // NUL cannot occur in any of the fields, so the joined text is unambiguous.
+  const digest = hash('sha256', `${device}\0${table}\0${prefix}/${length}\0${nextHop}`, 'buffer');
+  const cookie = digest.readBigUInt64BE(0);
+  return cookie === 0n ? 1n : cookie;
+}
+
+/**
+ * The BGP-static paths an intent names on `device`: one per next hop, each
+ * carrying the intent's attributes. A withdraw with no next hops names none
+ * (the caller looks up what it programmed for the prefix).
+ */
+export function intentToPaths(device: string, intent: Intent): BgpPath[] {
+  const { table, prefix, length, attributes } = intent;
+  return intent.nextHops.map((nextHop) => {
+    const cookie = pathCookie(device, table, prefix, length, nextHop);
+    const path: BgpPath = { table, prefix, length, cookie, nextHops: [nextHop] };
+    // Object.assign onto the keyed object is several times faster than a spread here,
+    // which matters at a million routes; PathAttributes holds no key fields to clobber.
+    return Object.assign(path, attributes);
+  });
+}
