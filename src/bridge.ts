@@ -309,6 +309,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         await parts.notify?.stop();
       }
       stateSubscriptions.forEach((s) => s.unsubscribe());
+      // Retained states would otherwise keep saying `ready` while nobody serves the device.
+      const since = new Date().toISOString();
+      await Promise.allSettled(
+        [...devices.values()].map((p) =>
+          mqtt.publish(topics.state(p.config.name), JSON.stringify({ state: 'down', dialect: p.config.dialect, since, error: 'bridge stopped' } satisfies DeviceStateMessage), { retain: true, qos: 1 }),
+        ),
+      );
       await mqtt.stop({ graceful: true });
       for (const parts of devices.values()) await parts.session.stop();
       await http?.close();

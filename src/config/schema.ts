@@ -286,8 +286,7 @@ function emulatorSection(context: SchemaContext) {
   return z.strictObject({
     enabled: z.boolean().default(false),
     devices: z.array(nonEmpty).optional(),
-    port: z.int().min(0).max(65535).default(DEFAULT_JET_PORT),
-    host: nonEmpty.default('127.0.0.1'),
+    // An emulated device's JET server listens at that device's own `address`.
     users: z.record(nonEmpty, secret(context)).prefault({ jet: 'jet' }),
     purgeTimeoutSec: nonNegativeInt.default(120),
     adminPort: z.int().min(0).max(65535).optional(),

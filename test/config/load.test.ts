@@ -176,7 +176,7 @@ describe('checked-in configurations', () => {
       events: { enabled: true },
     });
     expect(config.devices[0]!.password.value).toBe('jet');
-    expect(config.emulator).toMatchObject({ enabled: true, devices: ['r1'], port: 32767, adminPort: 8181 });
+    expect(config.emulator).toMatchObject({ enabled: true, devices: ['r1'], adminPort: 8181, notifyMqtt: 'mqtt://127.0.0.1:1883' });
     expect(config.emulator.users.jet!.value).toBe('jet');
     expect(config.http).toMatchObject({ enabled: true, port: 9464 });
   });
