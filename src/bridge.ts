@@ -311,11 +311,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       stateSubscriptions.forEach((s) => s.unsubscribe());
       // Retained states would otherwise keep saying `ready` while nobody serves the device.
       const since = new Date().toISOString();
-      await Promise.allSettled(
+      const announced = Promise.allSettled(
         [...devices.values()].map((p) =>
           mqtt.publish(topics.state(p.config.name), JSON.stringify({ state: 'down', dialect: p.config.dialect, since, error: 'bridge stopped' } satisfies DeviceStateMessage), { retain: true, qos: 1 }),
         ),
       );
+      // Not past a bound: with the broker gone these wait in the outbox, which stop() discards.
+      await Promise.race([announced, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       await mqtt.stop({ graceful: true });
       for (const parts of devices.values()) await parts.session.stop();
       await http?.close();
