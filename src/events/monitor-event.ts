@@ -7,21 +7,11 @@
  * written as null; cookies are decimal strings because they are 64-bit and JSON
  * numbers lose precision above 2^53.
  */
-import type { BgpPath, Destination, MonitorEntry, MonitorOp, PeerType } from '../jet/model.js';
+import type { BgpPath, Destination, MonitorEntry, MonitorOp, PathAttributes } from '../jet/model.js';
 
 /** One path's attributes as published; the same keys as a route intent. */
-export interface PublishedPath {
+export interface PublishedPath extends PathAttributes {
   nextHops: string[];
-  localPref?: number;
-  routePref?: number;
-  med?: number;
-  asPath?: string;
-  communities?: string[];
-  originatorId?: string;
-  clusterList?: string[];
-  peerType?: PeerType;
-  noAdvertise?: boolean;
-  noExport?: boolean;
   /** The 64-bit path cookie in decimal. */
   cookie: string;
 }

@@ -10,9 +10,8 @@
  * inbox holds it until its result is out. After a crash, whatever is still here is
  * served again before new messages.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateDb } from './sqlite.js';
 
 export interface InboxMessage {
   topic: string;
@@ -43,10 +42,7 @@ export class SqliteInbox {
   private flushScheduled = false;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openStateDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS inbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       topic TEXT NOT NULL,

@@ -8,9 +8,8 @@
  * system crash may lose the last transactions, which the reconciler repairs from
  * the router's own view (Get) on the next start.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateDb } from './sqlite.js';
 import type { BgpPath, PathKey } from '../jet/model.js';
 import { pathKeyString } from '../jet/model.js';
 
@@ -32,10 +31,7 @@ export class SqliteProgrammedStore implements ProgrammedStore {
   private readonly applyBatch: (device: string, upserts: readonly BgpPath[], removes: readonly PathKey[]) => void;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openStateDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS programmed (
       device TEXT NOT NULL,
       path_key TEXT NOT NULL,
