@@ -15,7 +15,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# Dependencies first, for the layer cache; `prepare` builds later, once the sources are in.
+# Dependencies first, for the layer cache. Install scripts wait: `prepare` needs the
+# sources, which are built below; better-sqlite3 is rebuilt explicitly.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -58,8 +58,12 @@ export interface DeviceSession {
   oper(op: Exclude<RouteOperation, 'remove'>, paths: BgpPath[]): Promise<OperOutcome>;
   /** Programmed routes matching `match`, gathered from the Get stream. */
   get(match: PathMatch): Promise<BgpPath[]>;
-  /** Peer-learned routes: the full set, end-of-rib, then changes; again after every reconnect. */
-  monitor(): Observable<MonitorEntry>;
+  /**
+   * Peer-learned routes: the full set, end-of-rib, then changes; again after every
+   * reconnect. While `flow.paused$` is true the stream stops reading from the
+   * router, so a consumer that cannot keep up bounds what it holds.
+   */
+  monitor(flow?: { readonly paused$: Observable<boolean> }): Observable<MonitorEntry>;
   opCommand(command: string, format: OpCommandFormat): Promise<string>;
   start(): void;
   /** Closes the channel; with `cleanup` the router withdraws this client's routes first. */

@@ -200,14 +200,14 @@ export class JetDeviceSession implements DeviceSession {
     return this.execute((rpc, deadline) => rpc.opCommand(command, format, deadline));
   }
 
-  monitor(): Observable<MonitorEntry> {
-    return this.connection$.pipe(switchMap((rpc) => (rpc ? this.monitorOn(rpc) : EMPTY)));
+  monitor(flow?: { readonly paused$: Observable<boolean> }): Observable<MonitorEntry> {
+    return this.connection$.pipe(switchMap((rpc) => (rpc ? this.monitorOn(rpc, flow?.paused$) : EMPTY)));
   }
 
   /** The monitor stream of one connection, reopened with backoff when it fails or ends. */
-  private monitorOn(rpc: JetRpc): Observable<MonitorEntry> {
+  private monitorOn(rpc: JetRpc, paused$: Observable<boolean> | undefined): Observable<MonitorEntry> {
     const ended = throwError(() => new Error('monitor stream ended'));
-    return concat(rpc.monitor(), ended).pipe(
+    return concat(rpc.monitor(paused$), ended).pipe(
       retry({
         resetOnSuccess: true,
         delay: (err: unknown, count: number) => {

@@ -33,8 +33,18 @@ export async function* streamReplies<Reply>(call: ClientReadableStream<Reply>): 
  * A server stream as a cold observable: subscribing opens the call, each reply
  * becomes zero or more items, unsubscribing cancels it. A `toItems` error (a
  * failure status in a reply) ends the stream with that error.
+ *
+ * While `paused$` is true the call is paused: grpc-js then stops reading
+ * replies, and the router is held back by HTTP/2 flow control instead of the
+ * replies piling up in this process. The items of the reply being delivered
+ * when the pause comes still go out, so a consumer sees at most one reply's
+ * worth of items after asking to pause.
  */
-export function observeStream<Reply, Item>(open: () => ClientReadableStream<Reply>, toItems: (reply: Reply) => Item[]): Observable<Item> {
+export function observeStream<Reply, Item>(
+  open: () => ClientReadableStream<Reply>,
+  toItems: (reply: Reply) => Item[],
+  paused$?: Observable<boolean>,
+): Observable<Item> {
   return new Observable<Item>((subscriber) => {
     const call = open();
     call.on('data', (reply: Reply) => {
@@ -47,6 +57,10 @@ export function observeStream<Reply, Item>(open: () => ClientReadableStream<Repl
     });
     call.on('error', (err) => subscriber.error(err));
     call.on('end', () => subscriber.complete());
-    return () => call.cancel();
+    const flow = paused$?.subscribe((paused) => (paused ? call.pause() : call.resume()));
+    return () => {
+      flow?.unsubscribe();
+      call.cancel();
+    };
   });
 }

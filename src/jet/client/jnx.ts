@@ -112,8 +112,8 @@ export class JnxJetRpc implements JetRpc {
     }
   }
 
-  monitor(): Observable<MonitorEntry> {
-    return observeStream(() => this.bgp.routeSubscribe({ routeCount: 0 }), subscribeEntries);
+  monitor(paused$?: Observable<boolean>): Observable<MonitorEntry> {
+    return observeStream(() => this.bgp.routeSubscribe({ routeCount: 0 }), subscribeEntries, paused$);
   }
 
   async opCommand(command: string, format: OpCommandFormat, deadline: Date): Promise<string> {

@@ -113,13 +113,13 @@ export class LegacyJetRpc implements JetRpc {
     }
   }
 
-  monitor(): Observable<MonitorEntry> {
+  monitor(paused$?: Observable<boolean>): Observable<MonitorEntry> {
     const request = {
       replyAddressFormat: AddressFormat.ADDRESS_STRING,
       replyTableFormat: RouteTableFormat.TABLE_STRING,
       routeCount: 0,
     };
-    return observeStream(() => this.bgp.bgpRouteMonitorRegister(request), monitorEntries);
+    return observeStream(() => this.bgp.bgpRouteMonitorRegister(request), monitorEntries, paused$);
   }
 
   async opCommand(command: string, format: OpCommandFormat, deadline: Date): Promise<string> {

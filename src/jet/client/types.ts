@@ -57,8 +57,12 @@ export interface JetRpc {
    * 0 lets the router pick the batch size. JetStatusError on a failure status.
    */
   get(match: PathMatch, routeCount: number, deadline: Date): AsyncIterable<BgpPath[]>;
-  /** Opens the Monitor/Subscribe stream on subscribe; unsubscribing cancels it. */
-  monitor(): Observable<MonitorEntry>;
+  /**
+   * Opens the Monitor/Subscribe stream on subscribe; unsubscribing cancels it.
+   * While `paused$` is true the call stops reading replies (HTTP/2 flow control
+   * then holds the router back).
+   */
+  monitor(paused$?: Observable<boolean>): Observable<MonitorEntry>;
   /** Output of an operational command, its streamed parts concatenated. */
   opCommand(command: string, format: OpCommandFormat, deadline: Date): Promise<string>;
   /** Resolves with the connectivity state's name once the channel leaves READY. */
