@@ -284,7 +284,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     parts.monitor?.start();
     await parts.notify?.start();
   }
-  await mqtt.start(topics.subscriptions());
+  await mqtt.start(topics.subscriptions(config.mqtt.subscribe === 'devices' ? [...devices.keys()] : undefined));
 
   let http: HttpServer | undefined;
   if (config.http.enabled) {

@@ -9,6 +9,16 @@ export const ExitCode = {
   Unreachable: 3,
 } as const;
 
+/** The exit codes as the client commands' help lists them. */
+export const EXIT_CODES_HELP = [
+  '',
+  'Exit codes:',
+  '  0  done (send, apply: every route succeeded; watch: stopped by Ctrl-C)',
+  '  1  the bridge answered with a failure (send, apply: not every route succeeded)',
+  '  2  bad usage, an invalid intent or routes file, or an invalid config',
+  '  3  the broker could not be reached, or the bridge did not answer in time',
+].join('\n');
+
 export class CliExit extends Error {
   constructor(
     readonly code: number,

@@ -2,25 +2,34 @@
  * MQTT request/response for the command-line tools. With MQTT 5 a request names
  * a private response topic and correlation data, so the bridge answers there
  * only; with MQTT 3.1.1 the tool listens on the device's public result topic and
- * matches the reply by the request's `id`.
+ * matches the reply by the request's id (see intent-request.ts).
  */
 import { randomUUID } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+import { replyIds } from './intent-request.js';
 
 export interface CliBrokerOptions {
   url: string;
   protocolVersion: 4 | 5;
+  /** With protocol 5: connect with MQTT 3.1.1 instead when the broker refuses MQTT 5. */
+  fallbackToMqtt3?: boolean;
   username?: string;
   password?: string;
 }
+
+/**
+ * CONNACK codes of a broker that does not speak the protocol version asked for:
+ * 1 in MQTT 3.1.1 (what aedes, the embedded broker, answers an MQTT 5 client), 0x84 in MQTT 5.
+ */
+const UNSUPPORTED_PROTOCOL_CODES: ReadonlySet<number> = new Set([1, 0x84]);
 
 export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
 }
 
-export async function connectCli(opts: CliBrokerOptions): Promise<MqttClient> {
+function connectWith(opts: CliBrokerOptions, protocolVersion: 4 | 5): Promise<MqttClient> {
   const options: IClientOptions = {
-    protocolVersion: opts.protocolVersion,
+    protocolVersion,
     clientId: `jetbridge-cli-${randomUUID().slice(0, 8)}`,
     clean: true,
     reconnectPeriod: 0,
@@ -29,6 +38,21 @@ export async function connectCli(opts: CliBrokerOptions): Promise<MqttClient> {
     password: opts.password,
   };
   return mqtt.connectAsync(opts.url, options);
+}
+
+/**
+ * Connects once, without reconnecting. With `fallbackToMqtt3`, a broker that
+ * refuses MQTT 5 is asked again with MQTT 3.1.1; `onFallback` hears about it.
+ */
+export async function connectCli(opts: CliBrokerOptions, onFallback?: () => void): Promise<MqttClient> {
+  try {
+    return await connectWith(opts, opts.protocolVersion);
+  } catch (err) {
+    const refusedVersion = err instanceof ErrorWithReasonCode && UNSUPPORTED_PROTOCOL_CODES.has(err.code);
+    if (opts.protocolVersion !== 5 || !opts.fallbackToMqtt3 || !refusedVersion) throw err;
+    onFallback?.();
+    return connectWith(opts, 4);
+  }
 }
 
 /** A reply stream: every request made through it gets its own correlation data. */
@@ -40,12 +64,13 @@ export class Requester {
 
   constructor(private readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
-      const key = this.fallbackTopics.has(topic) ? idOf(payload) : packet.properties?.correlationData?.toString();
-      const resolve = key === undefined ? undefined : this.waiting.get(key);
-      if (resolve) {
-        this.waiting.delete(key!);
-        resolve(payload);
-      }
+      const correlation = packet.properties?.correlationData?.toString();
+      const keys = this.fallbackTopics.has(topic) ? replyIds(parseJson(payload)) : correlation === undefined ? [] : [correlation];
+      const key = keys.find((k) => this.waiting.has(k));
+      if (key === undefined) return;
+      const resolve = this.waiting.get(key)!;
+      this.waiting.delete(key);
+      resolve(payload);
     });
   }
 
@@ -54,10 +79,11 @@ export class Requester {
   }
 
   /**
-   * Publishes `payload` (which must carry `id` for MQTT 3.1.1) and resolves with
-   * the reply. `fallbackTopic` is where the bridge answers clients without MQTT 5.
+   * Publishes `payload` and resolves with the reply that carries `correlationId`
+   * (as correlation data with MQTT 5, as its id with MQTT 3.1.1). `fallbackTopic`
+   * is where the bridge answers clients without MQTT 5.
    */
-  async request(topic: string, payload: { id: string } & Record<string, unknown>, fallbackTopic: string, timeoutMs: number): Promise<Buffer> {
+  async request(topic: string, payload: object, correlationId: string, fallbackTopic: string, timeoutMs: number): Promise<Buffer> {
     if (this.v5) this.subscribed ??= this.client.subscribeAsync(this.replyTopic, { qos: 1 });
     else if (!this.fallbackTopics.has(fallbackTopic)) {
       this.fallbackTopics.add(fallbackTopic);
@@ -66,26 +92,25 @@ export class Requester {
     await this.subscribed;
     const reply = new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(payload.id);
-        reject(new RequestTimeoutError(`no reply to ${payload.id} on ${this.v5 ? this.replyTopic : fallbackTopic} within ${timeoutMs} ms`));
+        this.waiting.delete(correlationId);
+        reject(new RequestTimeoutError(`no reply to ${correlationId} on ${this.v5 ? this.replyTopic : fallbackTopic} within ${timeoutMs} ms (is the bridge running and serving this device?)`));
       }, timeoutMs);
-      this.waiting.set(payload.id, (buf) => {
+      this.waiting.set(correlationId, (buf) => {
         clearTimeout(timer);
         resolve(buf);
       });
     });
     await this.client.publishAsync(topic, JSON.stringify(payload), {
       qos: 1,
-      properties: this.v5 ? { responseTopic: this.replyTopic, correlationData: Buffer.from(payload.id) } : undefined,
+      properties: this.v5 ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined,
     });
     return reply;
   }
 }
 
-function idOf(payload: Buffer): string | undefined {
+function parseJson(payload: Buffer): unknown {
   try {
-    const parsed = JSON.parse(payload.toString()) as { id?: unknown };
-    return typeof parsed.id === 'string' ? parsed.id : undefined;
+    return JSON.parse(payload.toString()) as unknown;
   } catch {
     return undefined;
   }

@@ -182,6 +182,9 @@ function mqttSection(context: SchemaContext) {
     topicPrefix: topicPrefix().default('jet'),
     qos: z.literal([0, 1, 2]).default(1),
     embeddedBroker: z.boolean().default(false),
+    // "all": every device's topics (answers UNKNOWN_DEVICE); "devices": only the
+    // configured devices', for several bridges sharing one broker and prefix.
+    subscribe: z.enum(['all', 'devices']).default('all'),
     sessionExpirySec: nonNegativeInt.default(3600),
     receiveMaximum: z.int().min(1).max(65535).default(65535),
     maxPayloadBytes: positiveInt.default(1024 * 1024),

@@ -125,9 +125,20 @@ export class Topics {
     return `${this.deviceRoot(device)}/notify/${topicPath('notification topic', rest)}`;
   }
 
-  /** The filters the bridge subscribes to: every device's intents, queries and commands. */
-  subscriptions(): string[] {
-    return INBOUND_SUFFIXES.map((suffix) => `${this.prefix}/+/${suffix}`);
+  /** A subscription filter for every relayed notification of `device`. */
+  notifyFilter(device: string): string {
+    return `${this.deviceRoot(device)}/notify/#`;
+  }
+
+  /**
+   * The filters a bridge subscribes to. With `devices` it names the intents,
+   * queries and commands of the devices it owns one by one, so that several
+   * bridges can share a broker and topic prefix; without, it takes every device's
+   * with a `+` wildcard, and answers UNKNOWN_DEVICE for devices it does not serve.
+   */
+  subscriptions(devices?: readonly string[]): string[] {
+    if (devices === undefined) return INBOUND_SUFFIXES.map((suffix) => `${this.prefix}/+/${suffix}`);
+    return devices.flatMap((device) => INBOUND_SUFFIXES.map((suffix) => `${this.deviceRoot(device)}/${suffix}`));
   }
 
   /**

@@ -39,6 +39,7 @@ describe('defaults', () => {
         topicPrefix: 'jet',
         qos: 1,
         embeddedBroker: false,
+        subscribe: 'all',
         sessionExpirySec: 3600,
         receiveMaximum: 65535,
         maxPayloadBytes: 1048576,

@@ -28,12 +28,25 @@ describe('Topics builders', () => {
   it('relay router notifications without their /junos/events/ prefix', () => {
     expect(jet.notify('r1', '/junos/events/kernel/interfaces/ifa/add')).toBe('jet/r1/notify/kernel/interfaces/ifa/add');
     expect(jet.notify('r1', '/other/topic')).toBe('jet/r1/notify/other/topic');
+    expect(jet.notifyFilter('r1')).toBe('jet/r1/notify/#');
   });
 
   it('use a prefix of several levels as given', () => {
     const site = new Topics('site1/jet');
     expect(site.intent('r1')).toBe('site1/jet/r1/bgp/intent');
-    expect(site.subscriptions()).toEqual(['site1/jet/+/bgp/intent', 'site1/jet/+/bgp/get', 'site1/jet/+/op']);
+    expect(site.subscriptions(['r1'])).toEqual(['site1/jet/r1/bgp/intent', 'site1/jet/r1/bgp/get', 'site1/jet/r1/op']);
+  });
+
+  it('subscribe to the requests of the given devices only, without wildcards', () => {
+    expect(jet.subscriptions(['r1', 'r2'])).toEqual(['jet/r1/bgp/intent', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r2/bgp/intent', 'jet/r2/bgp/get', 'jet/r2/op']);
+    expect(jet.subscriptions([])).toEqual([]);
+    expect(jet.subscriptions()).toEqual(['jet/+/bgp/intent', 'jet/+/bgp/get', 'jet/+/op']);
+    for (const filter of jet.subscriptions(['r1'])) expect(jet.parseInbound(filter)).toMatchObject({ device: 'r1' });
+  });
+
+  it('refuse a device name that would widen a subscription', () => {
+    expect(() => jet.subscriptions(['+'])).toThrow(/^device "\+" must not contain/);
+    expect(() => jet.subscriptions(['#'])).toThrow(/^device/);
   });
 
   it.each(['r+1', 'r#', 'a/b', ''])('refuse the device name %j', (device) => {
