@@ -8,6 +8,7 @@
  *   → intent pipeline (MQTT in, JET out, results back) → HTTP metrics/health?
  */
 import { readFileSync } from 'node:fs';
+import { ErrorWithReasonCode } from 'mqtt';
 import type { Logger } from 'pino';
 import { combineLatest, from, map, merge, of, type Subscription } from 'rxjs';
 import type { BridgeConfig, DeviceConfig } from './config/schema.js';
@@ -246,8 +247,15 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   // the journal when its reply has been published (see src/state/inbox.ts).
   const journal = new WeakMap<InboundMessage, number>();
   const reply = async (msg: InboundMessage, topic: string, payload: string) => {
-    await mqtt.reply(msg, topic, payload);
     const seq = journal.get(msg);
+    try {
+      await mqtt.reply(msg, topic, payload);
+    } catch (err) {
+      // A broker that refuses the reply (an ACL, say) would refuse it on every
+      // replay too: the request is done. Any other failure keeps it in the inbox.
+      if (!(err instanceof ErrorWithReasonCode)) throw err;
+      logger.warn({ topic: msg.responseTopic ?? topic, err: err.message }, 'the broker refused a reply; not retrying it');
+    }
     if (seq !== undefined) inbox.settle(seq);
   };
   const journaled = (msg: InboundMessage): InboundMessage => {

@@ -265,11 +265,19 @@ export class BridgeMqttClient {
   }
 
   /**
-   * Answers `request`: to its MQTT 5 response topic when it named one, otherwise to
-   * `defaultTopic`; with the request's correlation data either way.
+   * Answers `request`: to its MQTT 5 response topic when it named one that can be
+   * published to, otherwise to `defaultTopic`; with the request's correlation data
+   * either way.
    */
   reply(request: InboundMessage, defaultTopic: string, payload: string): Promise<void> {
-    return this.publish(request.responseTopic ?? defaultTopic, payload, { correlationData: request.correlationData });
+    const { responseTopic } = request;
+    let topic = defaultTopic;
+    if (responseTopic !== undefined) {
+      const problem = topicNameProblem(responseTopic);
+      if (problem === undefined) topic = responseTopic;
+      else this.log.debug({ problem, defaultTopic }, 'the request named a response topic that cannot be published to; answering on the default topic');
+    }
+    return this.publish(topic, payload, { correlationData: request.correlationData });
   }
 
   /**
@@ -439,6 +447,25 @@ export class BridgeMqttClient {
 }
 
 function noop(): void {}
+
+/** Longest topic name MQTT can carry: a two-byte length prefix. */
+const MAX_TOPIC_BYTES = 65_535;
+
+/**
+ * Why `topic` cannot be a PUBLISH topic name, or undefined when it can. A response
+ * topic comes from whoever sent the request, and Mosquitto passes one with
+ * wildcards on. Publishing to it is a protocol error for which the broker drops
+ * the connection, and mqtt.js resends the message after every reconnect, so one
+ * such request would keep the bridge off the broker for good. `$` topics belong
+ * to the broker, which drops what clients publish there: the answer would be lost.
+ */
+function topicNameProblem(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic';
+  if (/[+#\0]/.test(topic)) return 'topic contains a wildcard (+, #) or NUL';
+  if (topic.startsWith('$')) return 'topics starting with $ are reserved for the broker';
+  if (Buffer.byteLength(topic, 'utf8') > MAX_TOPIC_BYTES) return `topic is longer than ${MAX_TOPIC_BYTES} bytes`;
+  return undefined;
+}
 
 /**
  * Resolves on the first connect. Rejects when the broker refuses the connection: a
