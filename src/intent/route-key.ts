@@ -19,8 +19,10 @@ import type { Intent } from './intent.js';
  */
 export function pathCookie(device: string, table: string, prefix: string, length: number, nextHop: string): bigint {
   // NUL cannot occur in any of the fields, so the joined text is unambiguous.
-  const digest = hash('sha256', `${device}\0${table}\0${prefix}/${length}\0${nextHop}`, 'buffer');
-  const cookie = digest.readBigUInt64BE(0);
+  const digest = hash('sha256', `${device}\0${table}\0${prefix}/${length}\0${nextHop}`, 'hex');
+  // The first 16 hex digits are the first 8 bytes, big-endian. Hex text is cheaper
+  // to get than a Buffer, whose allocation cost more than the hash itself.
+  const cookie = BigInt(`0x${digest.slice(0, 16)}`);
   return cookie === 0n ? 1n : cookie;
 }
 

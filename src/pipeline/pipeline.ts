@@ -38,6 +38,7 @@ import type { InboundMessage } from '../mqtt/client.js';
 import { BridgeCode } from '../mqtt/results.js';
 import type { InboundKind, Topics } from '../mqtt/topics.js';
 import { replayOnReinitialize } from '../state/replay.js';
+import { awaitEach } from './await-each.js';
 import { batchIntents } from './batch.js';
 import { coalesce } from './coalesce.js';
 import { ConcurrencyLimit } from './concurrency.js';
@@ -171,7 +172,7 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
       tap({ complete: () => finishedJobs$.complete() }),
     );
 
-    const results$ = finishedJobs$.pipe(mergeMap((job) => publishResult(job, ctx)));
+    const results$ = finishedJobs$.pipe(awaitEach((job) => publishResult(job, ctx)));
 
     let settle: { resolve(): void; reject(error: unknown): void } | undefined;
     finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

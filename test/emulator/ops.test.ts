@@ -161,6 +161,18 @@ describe('show route <prefix>', () => {
     expect(lines.filter((l) => l.includes('00:00:05'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('01:00:05'))).toHaveLength(3);
   });
+
+  it('dates a path the RIB replaced from the event of its replacement', () => {
+    const { handler, events, routes, advance } = fixture();
+    const at = routes.findIndex((r) => r.prefix === '10.123.1.0' && r.cookie === 1n);
+    events.emit('route', { op: 'add', path: routes[at]! });
+    advance(60_000);
+    routes[at] = { ...routes[at]!, localPref: 300 };
+    events.emit('route', { op: 'modify', path: routes[at]! });
+    advance(7_000);
+    const lines = handler('show route 10.123.1.0/24', 'text').data.split('\n');
+    expect(lines.filter((l) => l.includes('00:00:07'))).toHaveLength(1);
+  });
 });
 
 describe('errors', () => {

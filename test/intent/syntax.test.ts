@@ -143,6 +143,29 @@ describe('ipv4ToUint32 / uint32ToIpv4', () => {
     expect(() => uint32ToIpv4(2 ** 32)).toThrow(RangeError);
     expect(() => uint32ToIpv4(1.5)).toThrow(RangeError);
   });
+
+  it('accepts exactly the strict dotted quads, with their value, among texts of digits and dots', () => {
+    // The rule, written out independently: four decimal octets 0..255, no leading zeros.
+    const strictValue = (text: string): number | undefined => {
+      const octets = text.split('.');
+      if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9][0-9]*)$/.test(o) && Number(o) <= 255)) return undefined;
+      return octets.reduce((n, o) => n * 256 + Number(o), 0);
+    };
+    const octet = fc.oneof(
+      fc.integer({ min: 0, max: 255 }).map(String),
+      fc.stringMatching(/^[0-9]{0,4}$/),
+      fc.constantFrom('256', '00', '01', '999', '', 'a', ' 1', '1 '),
+    );
+    const text = fc.oneof(fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')), fc.stringMatching(/^[0-9.]{0,16}$/));
+    fc.assert(
+      fc.property(text, (candidate) => {
+        const expected = strictValue(candidate);
+        if (expected === undefined) expect(() => ipv4ToUint32(candidate)).toThrow(AddressSyntaxError);
+        else expect(ipv4ToUint32(candidate)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('communityError', () => {

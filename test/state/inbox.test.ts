@@ -30,6 +30,18 @@ describe('SqliteInbox', () => {
     reopened.close();
   });
 
+  it('serves pending messages in arrival order after the newest one was settled and more arrived', async () => {
+    const inbox = new SqliteInbox(tempFile());
+    inbox.put({ topic: 't', payload: Buffer.from('first'), qos: 1 });
+    const second = inbox.put({ topic: 't', payload: Buffer.from('second'), qos: 1 });
+    inbox.settle(second);
+    inbox.flush();
+    inbox.put({ topic: 't', payload: Buffer.from('third'), qos: 1 });
+    inbox.put({ topic: 't', payload: Buffer.from('fourth'), qos: 1 });
+    expect(inbox.pending().map((m) => m.payload.toString())).toEqual(['first', 'third', 'fourth']);
+    inbox.close();
+  });
+
   it('groups settlements and applies them on the next tick', async () => {
     const inbox = new SqliteInbox(tempFile());
     const seqs = Array.from({ length: 50 }, (_, i) => inbox.put({ topic: 't', payload: Buffer.from(String(i)), qos: 1 }));

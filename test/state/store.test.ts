@@ -28,6 +28,20 @@ describe('SqliteProgrammedStore', () => {
     reopened.close();
   });
 
+  it('keeps every path of a batch larger than one multi-row statement, and replaces them', () => {
+    const file = tempFile();
+    const store = new SqliteProgrammedStore(file);
+    const paths = Array.from({ length: 250 }, (_, i): BgpPath => ({ ...path1, prefix: `10.${i >> 8}.${i & 255}.0`, cookie: BigInt(i + 1) }));
+    store.apply('r1', paths, []);
+    store.apply('r1', paths.slice(0, 120).map((p) => ({ ...p, localPref: 50 })), []);
+    store.close();
+
+    const reopened = new SqliteProgrammedStore(file);
+    const loaded = reopened.load('r1').sort((a, b) => Number(a.cookie - b.cookie));
+    expect(loaded).toEqual(paths.map((p, i) => (i < 120 ? { ...p, localPref: 50 } : p)));
+    reopened.close();
+  });
+
   it('removes and replaces paths per device without touching other devices', () => {
     const store = new SqliteProgrammedStore(tempFile());
     store.apply('r1', [path1, path2], []);

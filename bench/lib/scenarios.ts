@@ -1,0 +1,248 @@
+/**
+ * The six measurements, each a function of the running stack. Each returns
+ * its raw figures; judging them against the targets is report.ts's job.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getJson } from './http.js';
+import { expectStatus, resultStatuses, type ExchangeResult, type LoadClient, type ReplyJudge } from './load.js';
+import { jetRequestCount, processMemory, resetPeakRss, unmetered, type Meter } from './metrics.js';
+import type { SinkReport } from './mqtt-peer.js';
+import { arrayPayload, rangeSize, singlePayload, type PrefixRange } from './payloads.js';
+import type { BenchChild } from './processes.js';
+import type { RunningBridge } from './stack.js';
+import type { LatencySummary } from './stats.js';
+
+/** How many of everything; `--quick` uses smaller counts. */
+export interface Sizes {
+  ceilingMessages: number;
+  baselineIntents: number;
+  singleIntents: number;
+  steadyRatePerSec: number;
+  steadySeconds: number;
+  bulkRoutes: number;
+  bulkArraySize: number;
+  /** Bulk messages waiting for their result before the publisher waits. */
+  bulkInFlight: number;
+  /** Routes for the bridge against the no-op JET server. */
+  noopRoutes: number;
+  flaps: number;
+}
+
+export const FULL_SIZES: Sizes = {
+  ceilingMessages: 50_000,
+  baselineIntents: 2_000,
+  singleIntents: 50_000,
+  steadyRatePerSec: 1_000,
+  steadySeconds: 10,
+  bulkRoutes: 1_000_000,
+  bulkArraySize: 1_000,
+  bulkInFlight: 16,
+  noopRoutes: 500_000,
+  flaps: 100,
+};
+
+export const QUICK_SIZES: Sizes = {
+  ...FULL_SIZES,
+  ceilingMessages: 10_000,
+  baselineIntents: 500,
+  singleIntents: 10_000,
+  steadySeconds: 3,
+  bulkRoutes: 100_000,
+  noopRoutes: 100_000,
+};
+
+/** Longest wait for the last reply after the last publish. */
+const REPLY_TIMEOUT_MS = 60_000;
+
+export interface Throughput {
+  count: number;
+  elapsedMs: number;
+  perSec: number;
+  latency: LatencySummary;
+  /** The part of `latency` the bridge reports for itself (receipt to result publish). */
+  bridgeLatency?: LatencySummary;
+  /** Items whose result was not the expected status. */
+  failed: number;
+  failure?: string;
+}
+
+function throughput(result: ExchangeResult, items = result.requests): Throughput {
+  return {
+    count: items,
+    elapsedMs: result.elapsedMs,
+    perSec: (items * 1000) / result.elapsedMs,
+    latency: result.latency,
+    ...(result.reportedLatency !== undefined && { bridgeLatency: result.reportedLatency }),
+    failed: result.failed,
+    ...(result.failure !== undefined && { failure: result.failure }),
+  };
+}
+
+/**
+ * Payloads built before the clock starts, so that the load generator's own
+ * JSON work does not take CPU from what is measured on this two-core machine.
+ */
+function prebuilt(count: number, make: (seq: number) => string): (seq: number) => Buffer {
+  const payloads = Array.from({ length: count }, (_, seq) => Buffer.from(make(seq)));
+  return (seq) => payloads[seq]!;
+}
+
+const single = (range: PrefixRange, count: number) => prebuilt(count, (seq) => singlePayload(range, seq));
+const allSucceed = expectStatus('SUCCESS');
+const anyReply: ReplyJudge = () => ({ ok: 1, failed: 0 });
+
+/** Requests sent to each target before it is measured, so that measured code runs JIT-compiled as in a long-lived process. */
+export const WARM_UP_REQUESTS = 2_000;
+
+/**
+ * Sends `count` single intents to `topic` and waits for their replies, not
+ * measured and whatever they answer. They use the top of `range`, away from
+ * the measured prefixes.
+ */
+export async function warmUp(load: LoadClient, topic: string, range: PrefixRange, count = WARM_UP_REQUESTS): Promise<void> {
+  const offset = rangeSize(range) - count;
+  await load.exchange({ topic, count, payloadOf: (seq) => singlePayload(range, offset + seq), judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS });
+}
+
+/**
+ * 1. The ceiling: the load generator's publisher client → broker → its
+ * subscriber client, same process, QoS 1, the single-intent payloads. The
+ * load generator does exactly this work per intent in every scenario.
+ */
+export async function measureCeiling(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+  const payloadOf = single('ceiling', count);
+  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })));
+}
+
+/** 1b. Publisher → broker → a subscriber in its own process (reference): the broker's one-way rate. */
+export async function measureOneWay(load: LoadClient, sink: BenchChild, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+  const payloadOf = single('ceiling', count);
+  const report = sink.nextMessage((m) => ((m as SinkReport).kind === 'sink-report' ? (m as SinkReport) : undefined), REPLY_TIMEOUT_MS);
+  const [sent, { lastAtMs, latency }] = await meter(() => Promise.all([load.publishOnly({ topic, count, payloadOf }), report]));
+  const elapsedMs = lastAtMs - sent.firstMs;
+  return { count, elapsedMs, perSec: (count * 1000) / elapsedMs, latency, failed: 0 };
+}
+
+/** 1c. Publisher → broker → echo process → broker → subscriber (reference): a bridge's MQTT path with no work. */
+export async function measureEcho(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+  const payloadOf = single('ceiling', count);
+  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })));
+}
+
+/** 2. The per-message baseline bridge. */
+export async function measureBaseline(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+  const payloadOf = single('baseline', count);
+  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS })));
+}
+
+/** The routes the emulator holds for `clientId`. */
+export async function emulatorRouteCount(adminUrl: string, clientId: string): Promise<number> {
+  const clients = (await getJson(`${adminUrl}/clients`)) as Array<{ clientId: string; routes: number }>;
+  return clients.find((c) => c.clientId === clientId)?.routes ?? 0;
+}
+
+export interface SingleResult extends Throughput {
+  /** Routes the emulator gained for the bridge's client id. */
+  programmed: number;
+}
+
+/** 3. One intent per message on distinct prefixes, as fast as the publisher goes. */
+export async function measureSingle(load: LoadClient, bridge: RunningBridge, adminUrl: string, count: number, meter: Meter = unmetered): Promise<SingleResult> {
+  const payloadOf = single('single', count);
+  const before = await emulatorRouteCount(adminUrl, bridge.jetClientId);
+  const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS }));
+  const programmed = (await emulatorRouteCount(adminUrl, bridge.jetClientId)) - before;
+  return { ...throughput(result), programmed };
+}
+
+export interface SteadyResult extends Throughput {
+  targetRatePerSec: number;
+  /** The rate the publisher actually kept. */
+  sentRatePerSec: number;
+}
+
+/** 4. A fixed rate of single intents; latency is what matters here. */
+export async function measureSteady(load: LoadClient, bridge: RunningBridge, ratePerSec: number, seconds: number, meter: Meter = unmetered): Promise<SteadyResult> {
+  const count = ratePerSec * seconds;
+  const payloadOf = single('steady', count);
+  const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS }));
+  return { ...throughput(result), targetRatePerSec: ratePerSec, sentRatePerSec: (count * 1000) / result.publishMs };
+}
+
+export interface CoalescingResult {
+  intents: number;
+  /** JET requests the bridge made while serving them (from /metrics). */
+  jetRequests: number;
+  succeeded: number;
+  superseded: number;
+  failed: number;
+  failure?: string;
+}
+
+/** 6. `flaps` intents for one prefix, published back to back inside one debounce window. */
+export async function measureCoalescing(load: LoadClient, bridge: RunningBridge, flaps: number): Promise<CoalescingResult> {
+  let succeeded = 0;
+  let superseded = 0;
+  const either = expectStatus('SUCCESS', 'SUPERSEDED');
+  const judge: ReplyJudge = (payload) => {
+    for (const status of resultStatuses(payload).statuses) {
+      if (status === 'SUCCESS') succeeded++;
+      if (status === 'SUPERSEDED') superseded++;
+    }
+    return either(payload);
+  };
+  const before = await jetRequestCount(bridge.metricsUrl);
+  // Every flap names the same prefix; the variant changes its next hop and local preference.
+  const result = await load.exchange({ topic: bridge.intentTopic, count: flaps, payloadOf: (seq) => singlePayload('coalescing', 0, seq), judge, timeoutMs: REPLY_TIMEOUT_MS });
+  // The JET request is observed before its result is published; a moment more catches a stray second one.
+  await sleep(200);
+  const jetRequests = (await jetRequestCount(bridge.metricsUrl)) - before;
+  return { intents: flaps, jetRequests, succeeded, superseded, failed: result.failed, ...(result.failure !== undefined && { failure: result.failure }) };
+}
+
+export interface BulkResult extends Throughput {
+  routes: number;
+  arraySize: number;
+  /** Routes the emulator gained for the bridge's client id; absent against a JET server that keeps none. */
+  programmed?: number;
+  rssBeforeBytes: number;
+  peakRssBytes: number;
+  bytesPerRoute: number;
+  /** False when the kernel did not let the bench reset VmHWM; the peak then counts from the bridge's start. */
+  peakReset: boolean;
+}
+
+/**
+ * 5. Array payloads into a freshly started bridge; memory from /proc. With
+ * `adminUrl` the emulator's route count confirms every route arrived.
+ */
+export async function measureBulk(
+  load: LoadClient,
+  bridge: RunningBridge,
+  adminUrl: string | undefined,
+  sizes: Sizes,
+  routes = sizes.bulkRoutes,
+  meter: Meter = unmetered,
+): Promise<BulkResult> {
+  const messages = Math.ceil(routes / sizes.bulkArraySize);
+  const payloadOf = prebuilt(messages, (seq) => arrayPayload('bulk', seq * sizes.bulkArraySize, Math.min(sizes.bulkArraySize, routes - seq * sizes.bulkArraySize)));
+  const countRoutes = async () => (adminUrl === undefined ? undefined : emulatorRouteCount(adminUrl, bridge.jetClientId));
+  const before = await countRoutes();
+  const peakReset = resetPeakRss(bridge.child.pid);
+  const { rssBytes: rssBeforeBytes } = processMemory(bridge.child.pid);
+  const result = await meter(() =>
+    load.exchange({ topic: bridge.intentTopic, count: messages, payloadOf, judge: allSucceed, replyWindow: sizes.bulkInFlight, timeoutMs: REPLY_TIMEOUT_MS }),
+  );
+  const { peakRssBytes } = processMemory(bridge.child.pid);
+  const after = await countRoutes();
+  return {
+    ...throughput(result, routes),
+    routes,
+    arraySize: sizes.bulkArraySize,
+    ...(after !== undefined && before !== undefined && { programmed: after - before }),
+    rssBeforeBytes,
+    peakRssBytes,
+    bytesPerRoute: (peakRssBytes - rssBeforeBytes) / routes,
+    peakReset,
+  };
+}
