@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites start for real: the Mosquitto
-# broker and clients, and docker-compose (used only to validate the compose file).
+# Installs the Debian packages the tests and CI use: the Mosquitto broker and
+# clients (started for real by the suites), protoc (CI regenerates src/gen to
+# check it is fresh) and docker-compose (validates the compose file).
 # Does nothing for a package that is already there.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
