@@ -15,7 +15,7 @@ import {
 import { ipv4ToUint32, uint32ToIpv4 } from '../../intent/syntax.js';
 import type { BgpPath, MonitorOp, PathMatch } from '../model.js';
 import { addressText, prefixAddress, prefixFamily, textAddress, wirePrefix } from './address.js';
-import type { DialectCodec, WireMatch, WirePath } from './types.js';
+import { monitorOps, operStatuses, wireMatch, type DialectCodec, type WireMatch, type WirePath } from './types.js';
 
 function table(name: string | undefined): RouteTable | undefined {
   return name === undefined ? undefined : { name: { name } };
@@ -95,28 +95,9 @@ export const jnxCodec: DialectCodec<RouteEntry, RouteMatch> = {
   encodeMatch: (m: PathMatch): RouteMatch => routeMatch(m),
 
   decodeMatch(m: RouteMatch | undefined): WireMatch {
-    if (!m) return {};
-    const match: WireMatch = {};
-    if (m.destPrefix) {
-      match.family = prefixFamily(m.destPrefix);
-      match.prefix = prefixAddress(m.destPrefix);
-      match.length = m.destPrefixLen;
-    }
-    if (m.table) match.table = tableName(m.table);
-    if (m.cookie !== 0n) match.cookie = m.cookie;
-    return match;
+    return m ? wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.cookie) : {};
   },
 
-  operStatusCode(name: string): number | undefined {
-    return (OperStatus as unknown as Record<string, number>)[name];
-  },
-  operStatusName(code: number): string {
-    return OperStatus[code] ?? `UNKNOWN_${code}`;
-  },
-  monitorOpCode: (op) => MONITOR_OPS[op],
-  monitorOpOf(code: number): MonitorOp {
-    if (code === SubscribeOper.ROUTE_DELETE) return 'remove';
-    if (code === SubscribeOper.END_OF_RIBS) return 'end-of-rib';
-    return 'update';
-  },
+  ...operStatuses(OperStatus),
+  ...monitorOps(MONITOR_OPS),
 };

@@ -17,7 +17,7 @@ import type { RouteTable } from '../../gen/prpd_common.js';
 import { ipv4ToUint32, uint32ToIpv4 } from '../../intent/syntax.js';
 import type { BgpPath, MonitorOp, PathMatch } from '../model.js';
 import { addressText, prefixAddress, prefixFamily, textAddress, wirePrefix } from './address.js';
-import type { DialectCodec, WireMatch, WirePath } from './types.js';
+import { monitorOps, operStatuses, wireMatch, type DialectCodec, type WireMatch, type WirePath } from './types.js';
 
 const attr = (value: number | undefined): BgpAttrib32 | undefined => (value === undefined ? undefined : { value });
 
@@ -106,28 +106,9 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
   },
 
   decodeMatch(m: BgpRouteMatch | undefined): WireMatch {
-    if (!m) return {};
-    const match: WireMatch = {};
-    if (m.destPrefix) {
-      match.family = prefixFamily(m.destPrefix);
-      match.prefix = prefixAddress(m.destPrefix);
-      match.length = m.destPrefixLen;
-    }
-    if (m.table) match.table = tableName(m.table);
-    if (m.pathCookie !== 0n) match.cookie = m.pathCookie;
-    return match;
+    return m ? wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.pathCookie) : {};
   },
 
-  operStatusCode(name: string): number | undefined {
-    return (OperStatus as unknown as Record<string, number>)[name];
-  },
-  operStatusName(code: number): string {
-    return OperStatus[code] ?? `UNKNOWN_${code}`;
-  },
-  monitorOpCode: (op) => MONITOR_OPS[op],
-  monitorOpOf(code: number): MonitorOp {
-    if (code === MonitorOper.ROUTE_REMOVE) return 'remove';
-    if (code === MonitorOper.END_OF_RIBS) return 'end-of-rib';
-    return 'update';
-  },
+  ...operStatuses(OperStatus),
+  ...monitorOps(MONITOR_OPS),
 };

@@ -4,6 +4,7 @@
  * requests and decodes replies; the emulator does the reverse).
  */
 import type { BgpPath, DialectName, MonitorOp, PathMatch } from '../model.js';
+import { prefixAddress, prefixFamily } from './address.js';
 
 /** A path as read off the wire, before validation: the emulator checks it. */
 export interface WirePath extends BgpPath {
@@ -25,4 +26,31 @@ export interface DialectCodec<Entry, Match> {
   operStatusName(code: number): string;
   monitorOpCode(op: MonitorOp): number;
   monitorOpOf(code: number): MonitorOp;
+}
+
+/** Status-name lookups over one dialect's route-operation enum. */
+export function operStatuses(statusEnum: Record<string | number, string | number>): Pick<DialectCodec<unknown, unknown>, 'operStatusCode' | 'operStatusName'> {
+  return {
+    operStatusCode: (name) => (typeof statusEnum[name] === 'number' ? (statusEnum[name] as number) : undefined),
+    operStatusName: (code) => (typeof statusEnum[code] === 'string' ? (statusEnum[code] as string) : `UNKNOWN_${code}`),
+  };
+}
+
+/** Monitor-operation mapping both ways, from one dialect's table; unknown codes read as updates. */
+export function monitorOps(codes: Record<MonitorOp, number>): Pick<DialectCodec<unknown, unknown>, 'monitorOpCode' | 'monitorOpOf'> {
+  const byCode = new Map(Object.entries(codes).map(([op, code]) => [code, op as MonitorOp]));
+  return { monitorOpCode: (op) => codes[op], monitorOpOf: (code) => byCode.get(code) ?? 'update' };
+}
+
+/** A decoded match; only the fields the request set. */
+export function wireMatch(destPrefix: Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0], length: number, table: string | undefined, cookie: bigint): WireMatch {
+  const match: WireMatch = {};
+  if (destPrefix) {
+    match.family = prefixFamily(destPrefix);
+    match.prefix = prefixAddress(destPrefix);
+    match.length = length;
+  }
+  if (table !== undefined) match.table = table;
+  if (cookie !== 0n) match.cookie = cookie;
+  return match;
 }
