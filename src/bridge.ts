@@ -343,7 +343,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
 function printTryIt(config: BridgeConfig, topics: Topics, emulators: ReadonlyMap<string, EmulatorStack>): void {
   if (!process.stdout.isTTY && !process.env.JETBRIDGE_TRY_IT) return;
   const device = config.devices[0].name;
-  const { host, port } = hostPort(new URL(config.mqtt.url).host.includes(':') ? new URL(config.mqtt.url).host : `${new URL(config.mqtt.url).hostname}:1883`);
+  const url = new URL(config.mqtt.url);
+  const host = url.hostname;
+  const port = url.port || '1883';
   const admin = emulators.get(device)?.admin;
   const lines = [
     '',
