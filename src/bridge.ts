@@ -35,7 +35,7 @@ import { createIntentPipeline, type IntentPipeline } from './pipeline/pipeline.j
 import { SqliteInbox } from './state/inbox.js';
 import { ProgrammedPaths } from './state/programmed.js';
 import { reconcileDevice } from './state/reconcile.js';
-import { SqliteProgrammedStore } from './state/store.js';
+import { ThreadedProgrammedStore } from './state/threaded-store.js';
 
 export const VERSION = '0.1.0';
 
@@ -131,7 +131,7 @@ function createSession(config: BridgeConfig, device: DeviceConfig, logger: Logge
  * Reconciles with the router's own view at the first Initialize and whenever the
  * router has lost this client's routes; a rebound session kept them.
  */
-function reconcileOnInitialize(parts: DeviceParts, store: SqliteProgrammedStore, logger: Logger): void {
+function reconcileOnInitialize(parts: DeviceParts, store: ThreadedProgrammedStore, logger: Logger): void {
   const { session, context, config } = parts;
   const owned = (p: BgpPath) => p.nextHops.length > 0 && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, p.nextHops[0]);
   let first = true;
@@ -140,7 +140,7 @@ function reconcileOnInitialize(parts: DeviceParts, store: SqliteProgrammedStore,
     first = false;
     const report = await reconcileDevice(session, [...context.programmed.allPaths()], owned);
     for (const p of report.remove) context.programmed.remove(p);
-    store.apply(config.name, [], report.remove);
+    await store.apply(config.name, [], report.remove);
     logger.info(
       { device: config.name, added: report.add.length, updated: report.update.length, removed: report.remove.length, failures: report.failures.length },
       'reconciled the router with the durable state',
@@ -153,7 +153,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const emulators = await startEmulators(config, logger);
   const topics = new Topics(config.mqtt.topicPrefix);
   const metrics = new BridgeMetrics();
-  const store = new SqliteProgrammedStore(config.state.path);
+  const store = await ThreadedProgrammedStore.open(config.state.path);
   const inbox = new SqliteInbox(config.state.path);
 
   const protocolVersion = broker ? EMBEDDED_BROKER_PROTOCOL_VERSION : config.mqtt.protocolVersion;
@@ -176,7 +176,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   for (const device of config.devices) {
     const session = createSession(config, device, logger);
     const programmed = new ProgrammedPaths();
-    for (const p of store.load(device.name)) programmed.apply(p);
+    for (const p of await store.load(device.name)) programmed.apply(p);
     const policy = compilePolicy(device.policy);
     const context: DeviceContext = {
       session,
@@ -332,7 +332,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       for (const stack of emulators.values()) await stack.stop();
       await broker?.close();
       inbox.close();
-      store.close();
+      await store.close();
       logger.info('jetbridge stopped');
     })());
 

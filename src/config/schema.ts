@@ -313,7 +313,8 @@ const pipelineSection = z.strictObject({
   debounceMs: nonNegativeInt.default(50),
   maxBatch: z.int().min(1).max(1000).default(1000),
   maxBatchDelayMs: nonNegativeInt.default(5),
-  maxInFlight: positiveInt.default(4),
+  maxInFlight: positiveInt.default(8),
+  maxInFlightPerDevice: positiveInt.default(4),
   rpcTimeoutMs: positiveInt.default(10_000),
   retry: retrySection.prefault({}),
 });

@@ -8,6 +8,7 @@
  * the control methods here (peer routes, faults, inspection).
  */
 import { EventEmitter } from 'node:events';
+import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -20,7 +21,7 @@ import { addLegacyServices } from './legacy-service.js';
 import type { ProgrammedRoute } from './rib.js';
 import { KnownTables, Rejection, type ValidationStatus } from './validation.js';
 
-export type { ClientEvent, Faults, OpCommandHandler, OpCommandResult, RouteEvent } from './jsd.js';
+export type { ClientEvent, Faults, OpCommandHandler, OpCommandResult, RequestEvent, RouteEvent } from './jsd.js';
 export type { ProgrammedRoute } from './rib.js';
 
 export interface EmulatorTlsOptions {
@@ -128,8 +129,38 @@ function familyOf(prefix: string): Family {
   return prefix.includes(':') ? 'inet6' : 'inet';
 }
 
+/**
+ * HTTP/2 receive windows the emulator grants each connection and stream.
+ * Node's default is 64 KiB for both, so a client's 1000-route request (about
+ * 100 KB) stalls until the emulator, busy with the previous request, reads
+ * and acknowledges the first part. A router's gRPC stack grows its windows to
+ * several megabytes (BDP probing); without this the emulator, not the bridge,
+ * would set the pace of bulk programming.
+ */
+export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Sets the windows on every connection of `server`. grpc-js has no server
+ * option for them, so this reaches for its HTTP/2 servers; should a grpc-js
+ * release move them, the emulator keeps Node's defaults and says so.
+ */
+function widenFlowControlWindows(server: grpc.Server, log: Logger): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+  if (!(http2Servers instanceof Map)) {
+    log.warn('grpc-js hides its HTTP/2 servers; flow-control windows stay at 64 KiB, which slows bulk requests');
+    return;
+  }
+  for (const http2Server of http2Servers.keys()) {
+    http2Server.on('session', (session: http2.ServerHttp2Session) => {
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+      session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
+    });
+  }
+}
+
 export class JetEmulator {
-  /** 'route' {@link RouteEvent} for every programmed-path change, 'client' {@link ClientEvent}. */
+  /** 'route' {@link RouteEvent} for every programmed-path change, 'request' {@link RequestEvent} for every route request, 'client' {@link ClientEvent}. */
   readonly events = new EventEmitter();
   readonly hostname: string;
   /** Answers ExecuteOpCommand / OpCommandGet; installed by the ops module. */
@@ -160,6 +191,7 @@ export class JetEmulator {
     if (dialects !== 'jnx') addLegacyServices(this.grpcServer, this.jsd, this.log);
     if (dialects !== 'legacy') addJnxServices(this.grpcServer, this.jsd, this.log);
     this.injector = this.grpcServer.createConnectionInjector(serverCredentials(opts.tls));
+    widenFlowControlWindows(this.grpcServer, this.log);
     this.netServer = net.createServer((socket) => this.accept(socket));
   }
 

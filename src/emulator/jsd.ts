@@ -14,7 +14,7 @@ import { RpcError } from './calls.js';
 import { ClientRegistry, type ClientState, type Connection, type InitializeStatus } from './clients.js';
 import { PeerRouteFeed, type MonitorSink } from './monitor.js';
 import { Rib, type ProgrammedRoute } from './rib.js';
-import { MAX_ROUTES_PER_REPLY, RouteProgrammer, type GetStatus, type OperResult, type RouteChange } from './routing.js';
+import { MAX_ROUTES_PER_REPLY, RouteProgrammer, type GetStatus, type OperResult, type OperStatus, type RouteChange } from './routing.js';
 import { Rejection, RouteValidator, type KnownTables } from './validation.js';
 
 /** Faults a test can switch on to see how a client copes. */
@@ -46,6 +46,17 @@ export const OUTPUT_PART_CHARS = 64 * 1024;
 export interface RouteEvent {
   op: RouteChange;
   path: ProgrammedRoute;
+}
+
+/** One Add/Modify/Update/Remove a logged-in, initialized client made, and its outcome. */
+export interface RequestEvent {
+  clientId: string;
+  op: RouteOperation;
+  /** Routes (or matches) in the request. */
+  size: number;
+  status: OperStatus;
+  /** Routes applied (or removed) before the request stopped. */
+  completed: number;
 }
 
 export type ClientEvent =
@@ -191,13 +202,13 @@ export class Jsd {
   async oper(peer: string, op: Exclude<RouteOperation, 'remove'>, paths: readonly WirePath[]): Promise<OperResult> {
     const gate = await this.operGate(peer);
     if ('refused' in gate) return gate.refused;
-    return this.logged(op, this.programmer.apply(gate.owner, op, paths));
+    return this.logged(gate.owner, op, paths.length, this.programmer.apply(gate.owner, op, paths));
   }
 
   async remove(peer: string, matches: readonly WireMatch[], orLonger: boolean): Promise<OperResult> {
     const gate = await this.operGate(peer);
     if ('refused' in gate) return gate.refused;
-    return this.logged('remove', this.programmer.remove(gate.owner, matches, orLonger));
+    return this.logged(gate.owner, 'remove', matches.length, this.programmer.remove(gate.owner, matches, orLonger));
   }
 
   /**
@@ -323,11 +334,10 @@ export class Jsd {
     this.emitClient({ type: 'purged', clientId: state.clientId, routes });
   }
 
-  private logged(op: RouteOperation, result: OperResult): OperResult {
-    if (result.status !== 'SUCCESS') {
-      const { status, completed, message } = result;
-      this.opts.log.debug({ op, status, completed, reason: message }, 'route operation refused');
-    }
+  private logged(clientId: string, op: RouteOperation, size: number, result: OperResult): OperResult {
+    const { status, completed, message } = result;
+    if (status !== 'SUCCESS') this.opts.log.debug({ op, status, completed, reason: message }, 'route operation refused');
+    this.opts.events.emit('request', { clientId, op, size, status, completed } satisfies RequestEvent);
     return result;
   }
 

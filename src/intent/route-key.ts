@@ -27,6 +27,26 @@ export function pathCookie(device: string, table: string, prefix: string, length
 }
 
 /**
+ * Most distinct next hops whose one-element `nextHops` array is shared. A
+ * router has few next hops and a table many routes: a million paths through a
+ * handful of gateways then hold a handful of arrays and strings, not a
+ * million of each (88 bytes a path). Past the bound, arrays are made per path.
+ */
+const MAX_SHARED_NEXT_HOPS = 10_000;
+const sharedNextHops = new Map<string, readonly string[]>();
+
+/** The frozen `[nextHop]` array, shared by every path through `nextHop` while the bound allows. */
+function nextHopsOf(nextHop: string): string[] {
+  let shared = sharedNextHops.get(nextHop);
+  if (shared === undefined) {
+    shared = Object.freeze([nextHop]);
+    if (sharedNextHops.size < MAX_SHARED_NEXT_HOPS) sharedNextHops.set(nextHop, shared);
+  }
+  // Frozen: a path's next hops are never changed in place (BgpPath objects are values).
+  return shared as string[];
+}
+
+/**
  * The BGP-static paths an intent names on `device`: one per next hop, each
  * carrying the intent's attributes. A withdraw with no next hops names none
  * (the caller looks up what it programmed for the prefix).
@@ -35,7 +55,7 @@ export function intentToPaths(device: string, intent: Intent): BgpPath[] {
   const { table, prefix, length, attributes } = intent;
   return intent.nextHops.map((nextHop) => {
     const cookie = pathCookie(device, table, prefix, length, nextHop);
-    const path: BgpPath = { table, prefix, length, cookie, nextHops: [nextHop] };
+    const path: BgpPath = { table, prefix, length, cookie, nextHops: nextHopsOf(nextHop) };
     // Object.assign onto the keyed object is several times faster than a spread here,
     // which matters at a million routes; PathAttributes holds no key fields to clobber.
     return Object.assign(path, attributes);

@@ -7,9 +7,10 @@
  * programmed paths follow what JET confirmed, and each intent is settled once
  * with the worst outcome among its paths.
  *
- * The pipeline runs one batch per device at a time and a batch holds each
- * destination at most once, so the diff against the programmed paths is never
- * stale and an intent never overtakes an earlier one for the same prefix.
+ * A batch holds each destination at most once, and the device's lane never
+ * runs two batches with a destination in common (device-lane.ts), so the diff
+ * against the programmed paths is never stale and an intent never overtakes
+ * an earlier one for the same prefix.
  */
 import type { Logger } from 'pino';
 import { DeviceUnavailableError } from '../jet/device.js';
@@ -17,6 +18,7 @@ import type { BgpPath, OperOutcome } from '../jet/model.js';
 import { BridgeCode, type IntentResult } from '../mqtt/results.js';
 import { desiredPaths, diffIntent, isEmptyDiff } from '../state/diff.js';
 import type { DeviceContext, PipelineMetrics } from './context.js';
+import type { DeviceLane } from './device-lane.js';
 import { sendInJetRequests, type JetRequestHandlers } from './jet-requests.js';
 import { pendingResult, type IntentWork } from './message-job.js';
 
@@ -30,6 +32,8 @@ class IntentProgress {
   /** Operations of this intent JET has not confirmed yet. */
   unconfirmed = 0;
   failed = false;
+  /** Adds a destination the lane holds a reservation for, until its first path is confirmed. */
+  reservesDestination = false;
 
   constructor(readonly work: IntentWork) {
     this.result = pendingResult(work.intent);
@@ -61,11 +65,12 @@ export interface BatchPlan {
  * The operations a batch needs against what is programmed now. Unchanged
  * intents are marked so and need none; an announce of a new destination past
  * the policy's route limit is refused (LIMIT_EXCEEDED) without reaching JET.
+ * `reserved` counts the new destinations of batches still waiting for JET.
  */
-export function diffAgainstProgrammed(batch: readonly IntentWork[], context: DeviceContext): BatchPlan {
+export function diffAgainstProgrammed(batch: readonly IntentWork[], context: DeviceContext, reserved = 0): BatchPlan {
   const { programmed, policy } = context;
   const plan: BatchPlan = { intents: [], updates: [], removes: [] };
-  let newDestinations = 0;
+  let newDestinations = reserved;
   for (const work of batch) {
     const progress = new IntentProgress(work);
     plan.intents.push(progress);
@@ -79,7 +84,10 @@ export function diffAgainstProgrammed(batch: readonly IntentWork[], context: Dev
       progress.fail(BridgeCode.LIMIT_EXCEEDED, `device ${work.device} already holds its limit of ${policy.maxRoutes} routes`);
       continue;
     }
-    if (current === undefined) newDestinations += 1;
+    if (current === undefined) {
+      newDestinations += 1;
+      progress.reservesDestination = true;
+    }
     for (const path of diff.add) plan.updates.push({ kind: 'add', path, progress });
     for (const path of diff.modify) plan.updates.push({ kind: 'modify', path, progress });
     for (const path of diff.remove) plan.removes.push({ kind: 'remove', path, progress });
@@ -88,21 +96,28 @@ export function diffAgainstProgrammed(batch: readonly IntentWork[], context: Dev
   return plan;
 }
 
-/** Executes one batch of one device and settles every intent in it. Never rejects. */
-export async function executeBatch(batch: readonly IntentWork[], logger: Logger, metrics?: PipelineMetrics): Promise<void> {
+/**
+ * Executes one batch of one device and settles every intent in it. Never
+ * rejects. Run it through the device's lane, which it tells about the new
+ * destinations it adds.
+ */
+export async function executeBatch(batch: readonly IntentWork[], lane: DeviceLane, logger: Logger, metrics?: PipelineMetrics): Promise<void> {
   const { device, context } = batch[0]!;
   let plan: BatchPlan;
   try {
-    plan = diffAgainstProgrammed(batch, context);
+    plan = diffAgainstProgrammed(batch, context, lane.reserved);
   } catch (error) {
     const reason = failureReason(error, device, logger);
     for (const work of batch) work.job.settle(work.index, { ...pendingResult(work.intent), status: BridgeCode.DEVICE_UNAVAILABLE, error: reason });
     return;
   }
+  lane.reserve(plan.intents.filter((p) => p.reservesDestination).length);
+  // The durable store's commits of what JET confirmed; results wait for them.
+  const recorded: Array<Promise<void>> = [];
   try {
     const { session } = context;
-    await sendInJetRequests(plan.updates, (paths: BgpPath[]) => session.oper('update', paths), requestHandlers('update', context, device, metrics));
-    await sendInJetRequests(plan.removes, (paths: BgpPath[]) => session.oper('remove', paths), requestHandlers('remove', context, device, metrics));
+    await sendInJetRequests(plan.updates, (paths: BgpPath[]) => session.oper('update', paths), requestHandlers('update', context, lane, recorded, device, metrics));
+    await sendInJetRequests(plan.removes, (paths: BgpPath[]) => session.oper('remove', paths), requestHandlers('remove', context, lane, recorded, device, metrics));
   } catch (error) {
     // What JET confirmed before the failure stays confirmed; the rest was not done.
     const reason = failureReason(error, device, logger);
@@ -110,7 +125,25 @@ export async function executeBatch(batch: readonly IntentWork[], logger: Logger,
       if (!progress.failed && progress.unconfirmed > 0) progress.fail(BridgeCode.DEVICE_UNAVAILABLE, reason);
     }
   }
+  // Destinations refused or left undone were never added.
+  lane.release(plan.intents.filter((p) => p.reservesDestination).length);
+  await awaitRecorded(recorded, device, logger);
   for (const { work, result } of plan.intents) work.job.settle(work.index, result);
+}
+
+/**
+ * Waits until the store has committed the batch's changes. A failed commit
+ * changes no result: the router holds the routes, and the next start
+ * reconciles with its view; it is logged, as the state file needs attention.
+ */
+async function awaitRecorded(recorded: Array<Promise<void>>, device: string, logger: Logger): Promise<void> {
+  if (recorded.length === 0) return;
+  for (const outcome of await Promise.allSettled(recorded)) {
+    if (outcome.status === 'rejected') {
+      logger.error({ device, err: outcome.reason as Error }, 'could not record programmed paths in the state file');
+      return;
+    }
+  }
 }
 
 /** The error text for intents a failed request leaves undone; anything but an unavailable device is a bug worth a log line. */
@@ -123,6 +156,8 @@ function failureReason(error: unknown, device: string, logger: Logger): string {
 function requestHandlers(
   request: 'update' | 'remove',
   context: DeviceContext,
+  lane: DeviceLane,
+  recorded: Array<Promise<void>>,
   device: string,
   metrics: PipelineMetrics | undefined,
 ): JetRequestHandlers<PathOp, BgpPath> {
@@ -133,6 +168,10 @@ function requestHandlers(
       progress.result.removed += 1;
     } else {
       programmed.apply(path);
+      if (progress.reservesDestination) {
+        progress.reservesDestination = false;
+        lane.release(1);
+      }
       if (kind === 'add') progress.result.added += 1;
       else progress.result.modified += 1;
     }
@@ -146,7 +185,7 @@ function requestHandlers(
       for (const op of ops) confirm(op);
       if (store !== undefined) {
         const paths = ops.map((op) => op.path);
-        store.apply(device, request === 'update' ? paths : [], request === 'remove' ? paths : []);
+        recorded.push(store.apply(device, request === 'update' ? paths : [], request === 'remove' ? paths : []));
       }
     },
     refused(op, outcome: OperOutcome) {
@@ -154,7 +193,7 @@ function requestHandlers(
       // forgetting it keeps the programmed state true, and later withdraws from failing forever.
       if (op.kind === 'remove' && outcome.status === ROUTE_NOT_FOUND) {
         confirm(op);
-        store?.apply(device, [], [op.path]);
+        if (store !== undefined) recorded.push(store.apply(device, [], [op.path]));
         return;
       }
       const via = op.path.nextHops.length > 0 ? ` via ${op.path.nextHops.join(', ')}` : '';

@@ -9,7 +9,8 @@
  *               coalesce       latest intent per destination within debounceMs; SUPERSEDED
  *               batchIntents   up to maxBatch intents or maxBatchDelayMs
  *               executeBatch   diff against programmed → ≤1000-path JET requests;
- *                              one batch per device at a time, maxInFlight overall
+ *                              up to maxInFlightPerDevice batches with no route in
+ *                              common side by side per device, maxInFlight overall
  *     get:    answerRouteQuery
  *     op:     deps.opHandler
  *   finished message jobs → result message → reply
@@ -21,7 +22,6 @@
  */
 import type { Logger } from 'pino';
 import {
-  concatMap,
   filter,
   groupBy,
   map,
@@ -43,6 +43,7 @@ import { batchIntents } from './batch.js';
 import { coalesce } from './coalesce.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { DeviceContext, PipelineMetrics, ReplyFn, StageContext } from './context.js';
+import { DeviceLane } from './device-lane.js';
 import { executeBatch } from './execute-batch.js';
 import { OpenJobs, pendingResult, type IntentWork, type MessageJob } from './message-job.js';
 import { parseIntent, type DeviceRequest } from './parse-stage.js';
@@ -59,6 +60,12 @@ export interface PipelineConfig {
   /** Most batches in flight over all devices. */
   maxInFlight: number;
   /**
+   * Most batches in flight for one device; they never share a route (see
+   * device-lane.ts). Default 2: the next request is ready while the router
+   * answers the previous one.
+   */
+  maxInFlightPerDevice?: number;
+  /**
    * Unresolved intents past which the bridge stops acknowledging (and so
    * reading) new messages until the backlog shrinks. Default 100,000.
    */
@@ -66,6 +73,7 @@ export interface PipelineConfig {
 }
 
 export const DEFAULT_MAX_QUEUED_INTENTS = 100_000;
+export const DEFAULT_MAX_IN_FLIGHT_PER_DEVICE = 4;
 
 /**
  * Serves one message on `<prefix>/<device>/op` and publishes its answer. The
@@ -117,6 +125,10 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
   const coalescePerDestination = coalesce({ windowMs: config.debounceMs, keyOf: destinationOf, onSuperseded: supersede });
   const batchPerDevice = batchIntents({ maxSize: config.maxBatch, maxDelayMs: config.maxBatchDelayMs, keyOf: destinationOf });
   const inFlight = new ConcurrencyLimit(config.maxInFlight);
+  const perDevice = config.maxInFlightPerDevice ?? DEFAULT_MAX_IN_FLIGHT_PER_DEVICE;
+  if (!(Number.isInteger(perDevice) && perDevice >= 1)) {
+    throw new RangeError(`maxInFlightPerDevice must be a positive integer, got ${perDevice}`);
+  }
   const maxQueuedIntents = config.maxQueuedIntents ?? DEFAULT_MAX_QUEUED_INTENTS;
   if (!(Number.isInteger(maxQueuedIntents) && maxQueuedIntents >= 0)) {
     throw new RangeError(`maxQueuedIntents must be an integer >= 0, got ${maxQueuedIntents}`);
@@ -141,14 +153,15 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
         applyPolicy(ctx),
         filter((works) => works.length > 0),
         groupBy((works) => works[0]!.device),
-        mergeMap((device$) =>
-          device$.pipe(
+        mergeMap((device$) => {
+          const lane = new DeviceLane(perDevice);
+          return device$.pipe(
             coalescePerDestination,
             batchPerDevice,
-            concatMap((batch) => inFlight.run(() => executeBatch(batch, logger, metrics))),
+            mergeMap((batch) => lane.run(batch.map(destinationOf), () => inFlight.run(() => executeBatch(batch, lane, logger, metrics)))),
             tap(() => metrics?.queueDepth(device$.key, openJobs.depth(device$.key))),
-          ),
-        ),
+          );
+        }),
       );
 
     // Intent messages are acknowledged once their job is open (parseIntent); the rest on arrival.

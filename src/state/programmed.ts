@@ -8,14 +8,19 @@
  *
  * Shaped for a million routes: destinations are found by table, then prefix
  * length, then prefix text, so the key of the innermost Map is the prefix
- * string the path already holds (no key string per route), and a destination
- * keeps its few paths (one per next hop) in a small array rather than a Map.
- * Both save about a quarter of the memory each. The arrays are replaced, never
- * changed in place, so what `get` returned stays as it was.
+ * string the path already holds (no key string per route). A destination with
+ * one path (the usual case) holds the path itself; one with several (ECMP, one
+ * per next hop) a small array rather than a Map. Each saves a fifth or more of
+ * the memory. Arrays are replaced, never changed in place, so what `get`
+ * returned stays as it was.
  */
 import type { BgpPath, Destination, PathKey } from '../jet/model.js';
 
-type ByPrefix = Map<string, readonly BgpPath[]>;
+/** One path, or the paths (two or more) of a destination. */
+type Held = BgpPath | readonly BgpPath[];
+type ByPrefix = Map<string, Held>;
+
+const pathsOf = (held: Held): readonly BgpPath[] => (Array.isArray(held) ? held : [held as BgpPath]);
 
 export class ProgrammedPaths {
   /** table → prefix length → prefix → paths. */
@@ -25,22 +30,24 @@ export class ProgrammedPaths {
 
   /** The paths programmed for one destination, or undefined when there are none. */
   get(destination: Destination): readonly BgpPath[] | undefined {
-    return this.tables.get(destination.table)?.get(destination.length)?.get(destination.prefix);
+    const held = this.tables.get(destination.table)?.get(destination.length)?.get(destination.prefix);
+    return held === undefined ? undefined : pathsOf(held);
   }
 
   /** Records a path JET confirmed as added or modified (replacing the one with its cookie). */
   apply(path: BgpPath): void {
     const byPrefix = this.prefixesOf(path);
-    const paths = byPrefix.get(path.prefix);
-    if (paths === undefined) {
-      byPrefix.set(path.prefix, [path]);
+    const held = byPrefix.get(path.prefix);
+    if (held === undefined) {
+      byPrefix.set(path.prefix, path);
       this.pathCount += 1;
       this.destinations += 1;
       return;
     }
+    const paths = pathsOf(held);
     const at = paths.findIndex((p) => p.cookie === path.cookie);
     if (at >= 0) {
-      byPrefix.set(path.prefix, paths.with(at, path));
+      byPrefix.set(path.prefix, paths.length === 1 ? path : paths.with(at, path));
     } else {
       byPrefix.set(path.prefix, [...paths, path]);
       this.pathCount += 1;
@@ -51,12 +58,14 @@ export class ProgrammedPaths {
   remove(key: PathKey): boolean {
     const byLength = this.tables.get(key.table);
     const byPrefix = byLength?.get(key.length);
-    const paths = byPrefix?.get(key.prefix);
+    const held = byPrefix?.get(key.prefix);
+    const paths = held === undefined ? undefined : pathsOf(held);
     const at = paths === undefined ? -1 : paths.findIndex((p) => p.cookie === key.cookie);
     if (at < 0) return false;
     this.pathCount -= 1;
     if (paths!.length > 1) {
-      byPrefix!.set(key.prefix, paths!.toSpliced(at, 1));
+      const rest = paths!.toSpliced(at, 1);
+      byPrefix!.set(key.prefix, rest.length === 1 ? rest[0]! : rest);
       return true;
     }
     // Empty levels are dropped so memory follows the programmed table, not its history.
@@ -81,7 +90,7 @@ export class ProgrammedPaths {
   *allPaths(): IterableIterator<BgpPath> {
     for (const byLength of this.tables.values()) {
       for (const byPrefix of byLength.values()) {
-        for (const paths of byPrefix.values()) yield* paths;
+        for (const held of byPrefix.values()) yield* pathsOf(held);
       }
     }
   }

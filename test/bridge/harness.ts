@@ -15,7 +15,7 @@ import { filter, firstValueFrom, Subject, timeout } from 'rxjs';
 import { startBridge, type Bridge } from '../../src/bridge.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { BridgeConfig } from '../../src/config/schema.js';
-import type { JetEmulator, ProgrammedRoute, RouteEvent } from '../../src/emulator/emulator.js';
+import type { JetEmulator, ProgrammedRoute, RequestEvent } from '../../src/emulator/emulator.js';
 import type { JetRequestOp } from '../../src/http/metrics.js';
 import type { DialectName } from '../../src/jet/model.js';
 import type { DeviceStateMessage, ResultMessage } from '../../src/mqtt/results.js';
@@ -161,28 +161,17 @@ export function body<T>(message: Received): T {
 
 /**
  * JET route requests as the emulator experienced them: the number of paths
- * each one changed. The emulator applies a whole request synchronously, one
- * 'route' event per path, and the bridge sends the next request of a device
- * only after the reply to the previous one has crossed the socket, so the
- * events of one request arrive in one turn of the event loop and never share
- * it with another request's: a burst closed by setImmediate is one request.
- * Requests that changed nothing leave no trace here.
+ * each one changed, from the emulator's 'request' events. Requests that
+ * changed nothing leave no trace here.
  */
 export class RequestTap {
   readonly sizes: number[] = [];
-  private burst = 0;
-  private readonly onRoute = (_event: RouteEvent): void => {
-    if (this.burst === 0) {
-      setImmediate(() => {
-        this.sizes.push(this.burst);
-        this.burst = 0;
-      });
-    }
-    this.burst += 1;
+  private readonly onRequest = (event: RequestEvent): void => {
+    if (event.completed > 0) this.sizes.push(event.completed);
   };
 
   constructor(private readonly emulator: JetEmulator) {
-    emulator.events.on('route', this.onRoute);
+    emulator.events.on('request', this.onRequest);
   }
 
   /** Sizes recorded from `since` (an earlier `sizes.length`) on. */
@@ -191,7 +180,7 @@ export class RequestTap {
   }
 
   close(): void {
-    this.emulator.events.off('route', this.onRoute);
+    this.emulator.events.off('request', this.onRequest);
   }
 }
 

@@ -4,8 +4,9 @@
  * client sees is covered by test/compliance.
  */
 import * as grpc from '@grpc/grpc-js';
+import http2 from 'node:http2';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoginClient } from '../../src/gen/authentication_service.js';
 import { AuthenticationClient } from '../../src/gen/jnx_authentication_service.js';
 import { StatusCode } from '../../src/gen/jnx_common_base_types.js';
@@ -16,7 +17,16 @@ import {
   OperationFormatType,
   type GetEphemeralConfigResponse,
 } from '../../src/gen/management_service.js';
-import { JetEmulator, PeerRouteError, type ClientEvent, type EmulatorOptions, type RouteEvent } from '../../src/emulator/emulator.js';
+import {
+  CONNECTION_WINDOW_BYTES,
+  JetEmulator,
+  PeerRouteError,
+  STREAM_WINDOW_BYTES,
+  type ClientEvent,
+  type EmulatorOptions,
+  type RequestEvent,
+  type RouteEvent,
+} from '../../src/emulator/emulator.js';
 import { hostRoutes, JetTestClient, TEST_PASSWORD, TEST_USER, type ComplianceTarget } from '../compliance/jet-client.js';
 
 const silent = pino({ level: 'silent' });
@@ -46,6 +56,25 @@ function unary<Res>(invoke: (cb: (error: grpc.ServiceError | null, reply: Res) =
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((emulator) => emulator.stop()));
+});
+
+describe('JetEmulator HTTP/2 flow control', () => {
+  it('grants each connection and stream windows of megabytes, as a router does, not 64 KiB', async () => {
+    const emulator = await start();
+    const session = http2.connect(`http://${emulator.address}`);
+    try {
+      // Node's defaults come in the first SETTINGS frame; the emulator's follow at once.
+      await vi.waitFor(
+        () => {
+          expect(session.remoteSettings.initialWindowSize).toBe(STREAM_WINDOW_BYTES);
+          expect(session.state.remoteWindowSize).toBe(CONNECTION_WINDOW_BYTES);
+        },
+        { timeout: 2000 },
+      );
+    } finally {
+      session.destroy();
+    }
+  });
 });
 
 describe('JetEmulator.start', () => {
@@ -91,6 +120,25 @@ describe('inspection and events', () => {
         'delete 10.200.0.0 c-routes',
       ]);
       expect(emulator.routes()).toEqual([expect.objectContaining({ prefix: '10.200.0.1', length: 32, owner: 'c-routes' })]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('emits one request event per route request, with its size and outcome', async () => {
+    const emulator = await start();
+    const events: RequestEvent[] = [];
+    emulator.events.on('request', (event: RequestEvent) => events.push(event));
+    const client = await JetTestClient.ready(targetOf(emulator), 'jnx', 'c-requests');
+    try {
+      await client.add(hostRoutes(3));
+      await client.add(hostRoutes(2));
+      await client.remove(hostRoutes(3));
+      expect(events).toEqual([
+        { clientId: 'c-requests', op: 'add', size: 3, status: 'SUCCESS', completed: 3 },
+        { clientId: 'c-requests', op: 'add', size: 2, status: 'ROUTE_EXISTS', completed: 0 },
+        { clientId: 'c-requests', op: 'remove', size: 3, status: 'SUCCESS', completed: 3 },
+      ]);
     } finally {
       client.close();
     }

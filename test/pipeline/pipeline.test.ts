@@ -155,6 +155,41 @@ describe('intent pipeline: coalescing and ordering', () => {
     expect(h.programmed().size).toBe(0);
   });
 
+  it('sends a batch for other prefixes while a request is in flight, up to maxInFlightPerDevice', async () => {
+    const h = new Harness({ config: { maxInFlightPerDevice: 2 } });
+    const [first, second] = [gate(), gate()];
+    h.device().answerNext(first.answer, second.answer);
+    const a = h.intent(announce('10.1.0.0/24'));
+    await first.reached;
+    const b = h.intent(announce('10.2.0.0/24'));
+    await second.reached;
+    const c = h.intent(announce('10.3.0.0/24'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(h.device().requests).toHaveLength(2);
+
+    // The second request answers first: its result does not wait for the first one.
+    second.release();
+    expect((await h.answer(b)).body.ok).toBe(true);
+    expect(h.answersTo(a)).toEqual([]);
+    first.release();
+    await Promise.all([h.answer(a), h.answer(c)]);
+    expect(h.device().requests.map((r) => r.paths[0]!.prefix)).toEqual(['10.1.0.0', '10.2.0.0', '10.3.0.0']);
+  });
+
+  it('counts the new routes of a request in flight against the route limit', async () => {
+    const h = new Harness({ policy: { maxRoutes: 3 }, config: { maxInFlightPerDevice: 2 } });
+    const held = gate();
+    h.device().answerNext(held.answer);
+    const first = h.intent(prefixes(2).map((prefix) => announce(prefix)));
+    await held.reached;
+    const { body } = await h.answer(h.intent(prefixes(2, 20).map((prefix) => announce(prefix))));
+
+    expect(body.results.map((r) => r.status)).toEqual(['SUCCESS', 'LIMIT_EXCEEDED']);
+    held.release();
+    expect((await h.answer(first)).body.ok).toBe(true);
+    expect(h.programmed().destinationCount).toBe(3);
+  });
+
   it('serves devices in parallel: a held request on one device does not hold another device', async () => {
     const h = new Harness({ devices: ['r1', 'r2'] });
     const held = gate();
@@ -210,7 +245,8 @@ describe('intent pipeline: JET failures', () => {
     const applied: Array<[string, number, number]> = [];
     const h = new Harness();
     const context = h.contexts.get('r1')!;
-    h.contexts.set('r1', { ...context, store: { load: () => [], close: () => {}, apply: (device, upserts, removes) => applied.push([device, upserts.length, removes.length]) } });
+    const apply = async (device: string, upserts: readonly unknown[], removes: readonly unknown[]) => void applied.push([device, upserts.length, removes.length]);
+    h.contexts.set('r1', { ...context, store: { apply } });
     await h.answer(h.intent(announce('10.1.0.0/24', [NH1, NH2])));
     await h.answer(h.intent({ action: 'withdraw', prefix: '10.1.0.0/24' }));
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BgpPath } from '../../src/jet/model.js';
 import { SqliteProgrammedStore } from '../../src/state/store.js';
@@ -40,6 +41,28 @@ describe('SqliteProgrammedStore', () => {
     const loaded = reopened.load('r1').sort((a, b) => Number(a.cookie - b.cookie));
     expect(loaded).toEqual(paths.map((p, i) => (i < 120 ? { ...p, localPref: 50 } : p)));
     reopened.close();
+  });
+
+  it('loads rows written whole by earlier versions (key fields and decimal cookie inside the JSON)', () => {
+    const file = tempFile();
+    new SqliteProgrammedStore(file).close();
+    const db = new Database(file);
+    const old = { ...path1, cookie: path1.cookie.toString() };
+    db.prepare('INSERT INTO programmed (device, path_key, path) VALUES (?, ?, ?)').run('r1', `inet.0|10.1.0.0/24|${path1.cookie}`, JSON.stringify(old));
+    db.close();
+
+    const store = new SqliteProgrammedStore(file);
+    store.apply('r1', [path2], []);
+    expect(store.load('r1').sort((a, b) => Number(a.cookie - b.cookie))).toEqual([path2, path1]);
+    store.close();
+  });
+
+  it('reads the key back from a table name that holds the separator', () => {
+    const store = new SqliteProgrammedStore(tempFile());
+    const odd: BgpPath = { ...path1, table: 'vrf|a.inet.0' };
+    store.apply('r1', [odd], []);
+    expect(store.load('r1')).toEqual([odd]);
+    store.close();
   });
 
   it('removes and replaces paths per device without touching other devices', () => {

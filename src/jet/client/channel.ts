@@ -82,6 +82,8 @@ export function channelOptions(options: JetChannelOptions): ChannelOptions {
     'grpc.keepalive_time_ms': keepalive.timeMs,
     'grpc.keepalive_timeout_ms': keepalive.timeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
+    // Room for a Get stream of many routes to arrive without waiting on each 64 KiB window.
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
   };
   if (options.serverName !== undefined) channel['grpc.ssl_target_name_override'] = options.serverName;
   return channel;
