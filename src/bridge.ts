@@ -32,7 +32,7 @@ import { Topics } from './mqtt/topics.js';
 import type { DeviceContext } from './pipeline/context.js';
 import { createOpHandler, type OpDevice } from './pipeline/op-command.js';
 import { createIntentPipeline, type IntentPipeline } from './pipeline/pipeline.js';
-import { SqliteInbox } from './state/inbox.js';
+import { inboxFileFor, SqliteInbox } from './state/inbox.js';
 import { ProgrammedPaths } from './state/programmed.js';
 import { reconcileDevice } from './state/reconcile.js';
 import { ThreadedProgrammedStore } from './state/threaded-store.js';
@@ -154,7 +154,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const topics = new Topics(config.mqtt.topicPrefix);
   const metrics = new BridgeMetrics();
   const store = await ThreadedProgrammedStore.open(config.state.path);
-  const inbox = new SqliteInbox(config.state.path);
+  const inbox = new SqliteInbox(inboxFileFor(config.state.path));
+  if (inbox.setAside) logger.error(inbox.setAside, 'the inbox file was unreadable (a machine crash?); moved it aside and started with an empty inbox');
+  const adopted = inbox.adoptFrom(config.state.path);
+  if (adopted > 0) logger.info({ count: adopted }, 'moved pending requests from the state file into the inbox file');
 
   const protocolVersion = broker ? EMBEDDED_BROKER_PROTOCOL_VERSION : config.mqtt.protocolVersion;
   const mqtt = new BridgeMqttClient({

@@ -161,9 +161,20 @@ export interface SteadyResult extends Throughput {
   sentRatePerSec: number;
 }
 
-/** 4. A fixed rate of single intents; latency is what matters here. */
+/** Seconds of the steady load run before the measured ones. */
+export const STEADY_LEAD_IN_SECONDS = 2;
+
+/**
+ * 4. A fixed rate of single intents; latency is what matters here. The same
+ * load runs for STEADY_LEAD_IN_SECONDS first, unmeasured, on other prefixes:
+ * the figure is the bridge in its steady state, not still clearing up after
+ * the burst of the scenario before.
+ */
 export async function measureSteady(load: LoadClient, bridge: RunningBridge, ratePerSec: number, seconds: number, meter: Meter = unmetered): Promise<SteadyResult> {
   const count = ratePerSec * seconds;
+  const leadIn = ratePerSec * STEADY_LEAD_IN_SECONDS;
+  const leadInPayload = single('steady', count + leadIn);
+  await load.exchange({ topic: bridge.intentTopic, count: leadIn, payloadOf: (seq) => leadInPayload(count + seq), judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS });
   const payloadOf = single('steady', count);
   const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS }));
   return { ...throughput(result), targetRatePerSec: ratePerSec, sentRatePerSec: (count * 1000) / result.publishMs };

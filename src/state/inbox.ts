@@ -9,9 +9,30 @@
  * in two halves: the broker holds a message until it is in this inbox, and the
  * inbox holds it until its result is out. After a crash, whatever is still here is
  * served again before new messages.
+ *
+ * A put is on the path of every message, so the inbox has a file of its own
+ * (`<state.path>-inbox`), held by the bridge alone (no locking per
+ * transaction, and a second bridge on the same state cannot start), with
+ * `synchronous=OFF`: a put is one write to the operating system, never an
+ * fsync. That keeps every message across a crash of the bridge (tested with
+ * kill -9). A crash of the machine may lose the last messages, as it would
+ * with `NORMAL`, and may also leave the file unreadable: the inbox then sets
+ * it aside and starts empty, and says so.
  */
+import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { openStateDb } from './sqlite.js';
+
+/** Where the inbox of the state file `statePath` lives. */
+export function inboxFileFor(statePath: string): string {
+  return statePath === ':memory:' ? statePath : `${statePath}-inbox`;
+}
+
+/** A damaged inbox file, moved out of the way. */
+export interface SetAside {
+  movedTo: string;
+  reason: string;
+}
 
 export interface InboxMessage {
   topic: string;
@@ -35,14 +56,27 @@ interface Row {
 }
 
 export class SqliteInbox {
+  /** Set when the file could not be read and was moved aside; the inbox started empty. */
+  readonly setAside: SetAside | undefined;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, Buffer, number, string | null, Buffer | null]>;
   private readonly settleMany: (seqs: number[]) => void;
   private settled: number[] = [];
   private flushScheduled = false;
 
-  constructor(file: string) {
-    this.db = openStateDb(file);
+  constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
+    let db: Database.Database;
+    try {
+      db = openChecked(file, options.busyTimeoutMs);
+    } catch (error) {
+      // Only damage is set aside: a busy or locked file belongs to someone else.
+      if (file === ':memory:' || !isDamaged(error)) throw error;
+      const movedTo = `${file}.unreadable-${Date.now()}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, movedTo + suffix);
+      this.setAside = { movedTo, reason: (error as Error).message };
+      db = openChecked(file, options.busyTimeoutMs);
+    }
+    this.db = db;
     // A plain INTEGER PRIMARY KEY, not AUTOINCREMENT: that would also rewrite the
     // sqlite_sequence page on every put, doubling what each put writes to the WAL and
     // how often a checkpoint (with its fsync) stalls the event loop. A seq is only
@@ -61,6 +95,26 @@ export class SqliteInbox {
     this.settleMany = this.db.transaction((seqs: number[]) => {
       for (const seq of seqs) remove.run(seq);
     });
+  }
+
+  /**
+   * Moves the messages an earlier version kept in an `inbox` table of the state
+   * file itself into this inbox, ahead of new ones; returns how many.
+   */
+  adoptFrom(stateFile: string): number {
+    if (stateFile === ':memory:' || !existsSync(stateFile)) return 0;
+    const old = openStateDb(stateFile);
+    try {
+      if (old.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").get() === undefined) return 0;
+      const rows = old.prepare<[], Row>('SELECT * FROM inbox ORDER BY seq').all();
+      this.db.transaction(() => {
+        for (const r of rows) this.insert.run(r.topic, r.payload, r.qos, r.response_topic, r.correlation_data);
+      })();
+      old.exec('DROP TABLE inbox');
+      return rows.length;
+    } finally {
+      old.close();
+    }
   }
 
   /** Records a message durably (synchronously, before the caller acknowledges it). */
@@ -101,5 +155,27 @@ export class SqliteInbox {
   close(): void {
     this.flush();
     this.db.close();
+  }
+}
+
+/** What quick_check finds wrong with a file SQLite could open. */
+class DamagedInbox extends Error {}
+
+function isDamaged(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return error instanceof DamagedInbox || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+/** Opens the inbox file and reads it through once, so that a damaged file fails here. */
+function openChecked(file: string, busyTimeoutMs: number | undefined): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = openStateDb(file, { synchronous: 'OFF', exclusive: true, ...(busyTimeoutMs !== undefined && { busyTimeoutMs }) });
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new DamagedInbox(`quick_check: ${String(check)}`);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw error;
   }
 }
