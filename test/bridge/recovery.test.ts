@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultMessage } from '../../src/mqtt/results.js';
-import { SqliteInbox } from '../../src/state/inbox.js';
+import { inboxFileFor, SqliteInbox } from '../../src/state/inbox.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 import { parseExposition, sampleValue } from '../http/prom-text.js';
 import { body, makeTestConfig, startTestBridge, TestClient, WAIT_MS, type TestBridge, type TestConfig } from './harness.js';
@@ -54,7 +54,7 @@ describe('a request accepted before a stop', () => {
     await until(async () => sampleValue(parseExposition(await first.bridge.metrics.render()), 'jetbridge_intents_received_total', { device: 'r1' }) === 1, 'the bridge has taken the intent');
     await first.stop({ keepState: true, drainTimeoutMs: 100 });
     expect(watcher.log).toEqual([]);
-    const inbox = new SqliteInbox(first.config.state.path);
+    const inbox = new SqliteInbox(inboxFileFor(first.config.state.path));
     try {
       expect(inbox.pending().map((m) => JSON.parse(m.payload.toString()) as { id: string })).toEqual([expect.objectContaining({ id: 'kept-1' })]);
     } finally {
