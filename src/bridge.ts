@@ -285,8 +285,6 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     logger,
     metrics,
     opHandler: createOpHandler({ devices: opDevices, topics, reply, logger }),
-    // The bridge reconciles against the router's own view instead (reconcileOnInitialize).
-    replayLostRoutes: false,
   });
   pipeline.run(merge(from(recovered), mqtt.messages$.pipe(map(journaled))));
 

@@ -5,12 +5,10 @@
  * few that differ); every refusal carries a message naming the route.
  */
 import type { WireMatch, WirePath } from '../jet/codec/index.js';
-import type { Destination, PathKey, PathMatch, RouteOperation } from '../jet/model.js';
+import { MAX_ROUTES_PER_REQUEST, type Destination, type PathKey, type PathMatch, type RouteOperation } from '../jet/model.js';
 import type { ProgrammedRoute, Rib } from './rib.js';
 import { Rejection, type RouteValidator, type ValidationStatus } from './validation.js';
 
-/** The most routes one Add/Modify/Update/Remove request may carry. */
-export const MAX_ROUTES_PER_REQUEST = 1000;
 /** The most routes one Get reply carries, and the batch size when the client asks for 0. */
 export const MAX_ROUTES_PER_REPLY = 1000;
 

@@ -43,7 +43,7 @@ export interface DeviceSession {
   /**
    * Runs after every successful Initialize and before queued work resumes.
    * `rebound` is true when the router kept this client's routes
-   * (SUCCESS_STATE_REBOUND); false means they are gone and must be replayed.
+   * (SUCCESS_STATE_REBOUND); false means they are gone and must be restored.
    * Requests the hook makes on this session go straight to the new connection
    * instead of queueing behind the "ready" the hook is holding back. A hook that
    * throws fails the attempt: the session reconnects and runs it again.

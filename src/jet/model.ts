@@ -67,6 +67,9 @@ export type InitializeOutcome = { status: string; code: number; rebound: boolean
 
 export type OpCommandFormat = 'text' | 'json' | 'xml';
 
+/** JET's limit of routes (or keys) in one Add/Modify/Update/Remove request. */
+export const MAX_ROUTES_PER_REQUEST = 1000;
+
 /** Status names that mean "the router did not do it, ask again later". */
 export const RETRYABLE_STATUSES: ReadonlySet<string> = new Set(['TRY_AGAIN', 'REQUEST_NOT_DONE', 'BGP_NOT_READY', 'TABLE_NOT_READY']);
 

@@ -6,10 +6,7 @@
  * ones after it are not at fault: they go again, first in the next request.
  */
 import { performance } from 'node:perf_hooks';
-import type { OperOutcome, PathKey } from '../jet/model.js';
-
-/** JET's limit of routes per Add/Modify/Update/Remove request. */
-export const MAX_PATHS_PER_REQUEST = 1000;
+import { MAX_ROUTES_PER_REQUEST, type OperOutcome, type PathKey } from '../jet/model.js';
 
 export interface JetRequestHandlers<Op, P extends PathKey> {
   pathOf(op: Op): P;
@@ -32,7 +29,7 @@ export async function sendInJetRequests<Op, P extends PathKey>(
   ops: readonly Op[],
   send: (paths: P[]) => Promise<OperOutcome>,
   handlers: JetRequestHandlers<Op, P>,
-  maxPaths = MAX_PATHS_PER_REQUEST,
+  maxPaths = MAX_ROUTES_PER_REQUEST,
 ): Promise<void> {
   let next = 0;
   while (next < ops.length) {

@@ -37,7 +37,6 @@ import type { IntentLimits } from '../intent/intent.js';
 import type { InboundMessage } from '../mqtt/client.js';
 import { BridgeCode } from '../mqtt/results.js';
 import type { InboundKind, Topics } from '../mqtt/topics.js';
-import { replayOnReinitialize } from '../state/replay.js';
 import { awaitEach } from './await-each.js';
 import { batchIntents } from './batch.js';
 import { coalesce } from './coalesce.js';
@@ -91,12 +90,6 @@ export interface IntentPipelineDeps {
   metrics?: PipelineMetrics;
   /** Operational commands; without it such messages are answered "not served". */
   opHandler?: OpHandler;
-  /**
-   * Re-send the programmed paths when a session initializes fresh (the router
-   * lost them), before new work; default true. Turn it off when something
-   * else restores them, such as a reconciler hooked on the same event.
-   */
-  replayLostRoutes?: boolean;
 }
 
 export interface IntentPipeline {
@@ -118,9 +111,6 @@ interface RoutedRequest extends DeviceRequest {
 export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
   const { devices, topics, config, logger, metrics } = deps;
   const ctx: StageContext = { devices, topics, limits: deps.limits, logger, metrics, reply: deps.reply };
-  if (deps.replayLostRoutes ?? true) {
-    for (const { session, programmed } of devices.values()) replayOnReinitialize(session, programmed, logger);
-  }
   // Built here, not on the first message, so a bad setting fails now (each checks its own).
   const coalescePerDestination = coalesce({ windowMs: config.debounceMs, keyOf: destinationOf, onSuperseded: supersede });
   const batchPerDevice = batchIntents({ maxSize: config.maxBatch, maxDelayMs: config.maxBatchDelayMs, keyOf: destinationOf });

@@ -1,7 +1,8 @@
 /**
  * Programmed paths: what the bridge has programmed on one device, as JET
  * confirmed it. The pipeline diffs each intent against this state, so a repeat
- * announce costs no RPC, and replays it when the router has lost our routes.
+ * announce costs no RPC, and the reconciler restores it when the router has
+ * lost our routes (reconcile.ts).
  *
  * Only confirmed operations change it: a path enters after a successful
  * Update and leaves after a successful Remove.

@@ -6,8 +6,7 @@
  * owns (their cookie is the one it derives) are ever removed.
  */
 import type { DeviceSession } from '../jet/device.js';
-import type { BgpPath, PathKey } from '../jet/model.js';
-import { pathKeyString } from '../jet/model.js';
+import { MAX_ROUTES_PER_REQUEST, pathKeyString, type BgpPath, type PathKey } from '../jet/model.js';
 
 export interface ReconcilePlan {
   add: BgpPath[];
@@ -56,9 +55,7 @@ export function planReconcile(desired: Iterable<BgpPath>, actual: Iterable<BgpPa
   return plan;
 }
 
-export const JET_MAX_ROUTES_PER_REQUEST = 1000;
-
-export function chunk<T>(items: readonly T[], size = JET_MAX_ROUTES_PER_REQUEST): T[][] {
+export function chunk<T>(items: readonly T[], size = MAX_ROUTES_PER_REQUEST): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

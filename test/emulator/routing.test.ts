@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { WirePath } from '../../src/jet/codec/index.js';
 import { Rib } from '../../src/emulator/rib.js';
-import { MAX_ROUTES_PER_REQUEST, RouteProgrammer, type RouteChange } from '../../src/emulator/routing.js';
+import { MAX_ROUTES_PER_REQUEST } from '../../src/jet/model.js';
+import { RouteProgrammer, type RouteChange } from '../../src/emulator/routing.js';
 import { KnownTables, RouteValidator } from '../../src/emulator/validation.js';
 
 function wire(prefix: string, length = 24, cookie = 1n, overrides: Partial<WirePath> = {}): WirePath {

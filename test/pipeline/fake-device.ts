@@ -1,8 +1,8 @@
 /**
  * An in-memory DeviceSession for pipeline tests: it records every request,
- * keeps the routes it accepted like a router would (so replay and queries can
- * be checked), answers SUCCESS unless told otherwise for the next requests,
- * and runs the onInitialized hooks when a test "reconnects" it.
+ * keeps the routes it accepted like a router would (so queries can be
+ * checked), answers SUCCESS unless told otherwise for the next requests, and
+ * can be told to be unavailable.
  */
 import { BehaviorSubject, EMPTY, type Observable } from 'rxjs';
 import { DeviceUnavailableError, type DeviceSession, type DeviceStatus } from '../../src/jet/device.js';
@@ -58,7 +58,6 @@ export class FakeDevice implements DeviceSession {
   readonly routes = new Map<string, BgpPath>();
   readonly status$: Observable<DeviceStatus>;
   private readonly answers: Answer[] = [];
-  private readonly hooks: Array<(rebound: boolean) => Promise<void>> = [];
   private available = true;
 
   constructor(readonly device: string) {
@@ -75,15 +74,8 @@ export class FakeDevice implements DeviceSession {
     this.available = available;
   }
 
-  /** Simulates a reconnect: a fresh SUCCESS (rebound false) loses the routes; then the hooks run. */
-  async reinitialize(rebound: boolean): Promise<void> {
-    if (!rebound) this.routes.clear();
-    for (const hook of this.hooks) await hook(rebound);
-  }
-
-  onInitialized(hook: (rebound: boolean) => Promise<void>): void {
-    this.hooks.push(hook);
-  }
+  // The pipeline hooks nothing on Initialize (the bridge's reconciler does; test/state).
+  onInitialized(): void {}
 
   async oper(op: RouteOperation, items: readonly PathKey[] | readonly BgpPath[]): Promise<OperOutcome> {
     const request: RecordedRequest = { op, paths: [...items] as BgpPath[] };

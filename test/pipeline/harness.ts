@@ -34,7 +34,6 @@ export interface HarnessOptions {
   rateLimit?: TokenBucket;
   metrics?: PipelineMetrics;
   opHandler?: OpHandler;
-  replayLostRoutes?: boolean;
   /** Runs before a reply is recorded; may wait. */
   beforeReply?: (msg: InboundMessage) => Promise<void>;
 }
@@ -87,7 +86,6 @@ export class Harness {
       logger: pino({ level: 'silent' }),
       ...(options.metrics && { metrics: options.metrics }),
       ...(options.opHandler && { opHandler: options.opHandler }),
-      ...(options.replayLostRoutes !== undefined && { replayLostRoutes: options.replayLostRoutes }),
     });
     this.pipeline.run(this.input);
   }

@@ -436,27 +436,6 @@ describe('intent pipeline: lifecycle', () => {
     await expect(h.pipeline.drain(50)).rejects.toThrow(/did not drain within 50 ms: 1 messages left without a result/);
   });
 
-  it('replays the programmed paths after a fresh Initialize, and not after a rebound one', async () => {
-    const h = new Harness();
-    await h.answer(h.intent(prefixes(3).map((prefix) => announce(prefix))));
-    const device = h.device();
-
-    await device.reinitialize(true);
-    expect(device.requests).toHaveLength(1);
-
-    await device.reinitialize(false);
-    expect(device.requests).toHaveLength(2);
-    expect(device.requests[1]!.op).toBe('update');
-    expect(device.routes.size).toBe(3);
-  });
-
-  it('leaves lost routes alone when replay is turned off', async () => {
-    const h = new Harness({ replayLostRoutes: false });
-    await h.answer(h.intent(announce('10.1.0.0/24')));
-    await h.device().reinitialize(false);
-    expect(h.device().requests).toHaveLength(1);
-  });
-
   it('rejects settings that cannot work, naming them', () => {
     const h = new Harness();
     const deps = { devices: h.contexts, topics, reply: async () => {}, limits: DEFAULT_INTENT_LIMITS, logger: pino({ level: 'silent' }) };
