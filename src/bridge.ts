@@ -293,7 +293,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     parts.monitor?.start();
     await parts.notify?.start();
   }
-  await mqtt.start(topics.subscriptions(config.mqtt.subscribe === 'devices' ? [...devices.keys()] : undefined));
+  // A session that subscribed with wildcards under "all" would keep them under "devices".
+  const perDevice = config.mqtt.subscribe === 'devices';
+  await mqtt.start(topics.subscriptions(perDevice ? [...devices.keys()] : undefined), { retire: perDevice ? topics.subscriptions() : [] });
 
   let http: HttpServer | undefined;
   if (config.http.enabled) {

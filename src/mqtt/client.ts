@@ -211,8 +211,11 @@ export class BridgeMqttClient {
    * while the broker is unreachable, and rejects if the broker refuses the connection
    * (for example bad credentials) or a subscription. A resumed session delivers queued
    * messages right after connecting, so messages$ must have a subscriber by then.
+   * `retire` names filters an earlier configuration may have left in the persistent
+   * session; they are unsubscribed first (a filter the session does not hold is
+   * harmless to unsubscribe).
    */
-  async start(topics: readonly string[] = []): Promise<void> {
+  async start(topics: readonly string[] = [], { retire = [] }: { retire?: readonly string[] } = {}): Promise<void> {
     if (this.client || this.stopping) {
       throw new Error('BridgeMqttClient.start() was already called, or stop() was');
     }
@@ -228,7 +231,7 @@ export class BridgeMqttClient {
     client.on('error', (error) => this.onError(error));
     client.on('reconnect', () => this.log.debug('reconnecting to MQTT broker'));
     try {
-      await Promise.race([connectAndSubscribe(client, topics, this.settings.qos), rejectOnAbort(this.stopRequest.signal)]);
+      await Promise.race([connectAndSubscribe(client, topics, retire, this.settings.qos), rejectOnAbort(this.stopRequest.signal)]);
     } catch (error) {
       await this.stop({ graceful: false });
       throw error;
@@ -501,8 +504,10 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
-async function connectAndSubscribe(client: MqttClient, topics: readonly string[], qos: QoS): Promise<void> {
+async function connectAndSubscribe(client: MqttClient, topics: readonly string[], retire: readonly string[], qos: QoS): Promise<void> {
   await firstConnection(client);
+  const stale = retire.filter((filter) => !topics.includes(filter));
+  if (stale.length > 0) await client.unsubscribeAsync([...stale]);
   if (topics.length === 0) return;
   try {
     await client.subscribeAsync([...topics], { qos });

@@ -41,6 +41,24 @@ export function describeClientContract(name: string, protocolVersion: 4 | 5, bro
       expect(result.packet.qos).toBe(1);
     });
 
+    it('drops the wildcard subscriptions an earlier run left in its session when it retires them', async () => {
+      const topics = uniqueTopics();
+      const clientId = `bridge-retire-${protocolVersion}`;
+      const earlier = fixtures.bridge(topics, { clientId });
+      await earlier.client.start(topics.subscriptions());
+      await earlier.client.stop();
+
+      const bridge = fixtures.bridge(topics, { clientId });
+      await bridge.client.start(topics.subscriptions(['r1']), { retire: topics.subscriptions() });
+      const user = await fixtures.user();
+      await user.client.publishAsync(topics.intent('r2'), 'not for this bridge', { qos: 1 });
+      await user.client.publishAsync(topics.intent('r1'), 'for this bridge', { qos: 1 });
+      const delivered = await first(bridge.received);
+      expect(delivered.topic).toBe(topics.intent('r1'));
+      // Ordered delivery on one connection: had r2 still matched, it would have come first.
+      expect(delivered.payload.toString()).toBe('for this bridge');
+    });
+
     it('retains online while running and offline after a graceful stop', async () => {
       const topics = uniqueTopics();
       const bridge = fixtures.bridge(topics);
