@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultMessage } from '../../src/mqtt/results.js';
 import { parseExposition, sampleValue } from '../http/prom-text.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
-import { emulatorRoutes, runCli, startBridge, startCli, type BridgeUnderTest } from './support.js';
+import { runCli, startCli } from '../helpers/bridge-process.js';
+import { emulatorRoutes, startBridge, type BridgeUnderTest } from './support.js';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 /** The seed file: two prefixes with four next hops each. */

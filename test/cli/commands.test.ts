@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/bridge-process.js';
 import { freePort } from '../helpers/ports.js';
-import { runCli } from './support.js';
 
 const BROKER_FLAGS = ['--config', '--url', '--prefix', '--mqtt3', '--timeout'];
 

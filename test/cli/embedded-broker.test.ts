@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultMessage } from '../../src/mqtt/results.js';
-import { emulatorRoutes, runCli, startBridge, type BridgeUnderTest } from './support.js';
+import { runCli } from '../helpers/bridge-process.js';
+import { emulatorRoutes, startBridge, type BridgeUnderTest } from './support.js';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 const SEED_FILE = 'examples/routes/routes.toml';

@@ -6,16 +6,16 @@
  * and measures what came back.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { expect, vi } from 'vitest';
 import { JetEmulator } from '../../src/emulator/emulator.js';
 import { Topics } from '../../src/mqtt/topics.js';
+import { bridgeProcess, writeBridgeConfig, type BridgeProcess } from '../helpers/bridge-process.js';
 import type { RunningMosquitto } from '../helpers/mosquitto.js';
 import type { LossAttribution } from './broker-log.js';
-import { bridgeProcess, type BridgeProcess } from './bridge-process.js';
 import { IntentPublisher, ResultCollector, intentFor, type BurstOptions, type Tally } from './intent-traffic.js';
 
 const DEVICE = 'r1';
@@ -95,8 +95,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     purgeTimeoutMs: options.purgeTimeoutMs ?? 60_000,
     logger: pino({ level: 'silent' }),
   });
-  const configFile = join(stateDir, 'bridge.config.json');
-  await writeFile(configFile, JSON.stringify(bridgeConfig(options, emulator, topicPrefix, stateDir), null, 2));
+  const configFile = await writeBridgeConfig(stateDir, bridgeConfig(options, emulator, topicPrefix, stateDir));
   const names = { bridgeId: bridgeClientId(topicPrefix), requestTopic: topics.intent(DEVICE), resultRoot: topics.intentResult(DEVICE) };
   const results = await ResultCollector.subscribe(options.broker.url, names.resultRoot);
   const publisher = await IntentPublisher.connect(options.broker.url, names.requestTopic, names.resultRoot);

@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JetEmulator, type ClientEvent } from '../../src/emulator/emulator.js';
 import { Topics } from '../../src/mqtt/topics.js';
-import { bridgeProcess, type BridgeProcess } from '../faults/bridge-process.js';
+import { bridgeProcess, type BridgeProcess } from '../helpers/bridge-process.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 
 const run = promisify(execFile);
