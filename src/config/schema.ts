@@ -312,7 +312,7 @@ const retrySection = z
 const pipelineSection = z.strictObject({
   debounceMs: nonNegativeInt.default(50),
   maxBatch: z.int().min(1).max(1000).default(1000),
-  maxBatchDelayMs: nonNegativeInt.default(5),
+  maxBatchDelayMs: nonNegativeInt.default(2),
   maxInFlight: positiveInt.default(8),
   maxInFlightPerDevice: positiveInt.default(4),
   rpcTimeoutMs: positiveInt.default(10_000),

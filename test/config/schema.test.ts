@@ -76,7 +76,7 @@ describe('defaults', () => {
       pipeline: {
         debounceMs: 50,
         maxBatch: 1000,
-        maxBatchDelayMs: 5,
+        maxBatchDelayMs: 2,
         maxInFlight: 8,
         maxInFlightPerDevice: 4,
         rpcTimeoutMs: 10000,
