@@ -70,6 +70,7 @@ export class SqliteInbox {
       db = openChecked(file, options.busyTimeoutMs);
     } catch (error) {
       // Only damage is set aside: a busy or locked file belongs to someone else.
+      if (isBusy(error)) throw new Error(`the inbox file ${file} is in use by another process (another bridge on the same state.path?)`, { cause: error });
       if (file === ':memory:' || !isDamaged(error)) throw error;
       const movedTo = `${file}.unreadable-${Date.now()}`;
       for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, movedTo + suffix);
@@ -160,6 +161,11 @@ export class SqliteInbox {
 
 /** What quick_check finds wrong with a file SQLite could open. */
 class DamagedInbox extends Error {}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
 
 function isDamaged(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;

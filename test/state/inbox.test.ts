@@ -85,7 +85,7 @@ describe('SqliteInbox file handling', () => {
     const first = new SqliteInbox(file);
     first.put({ topic: 't', payload: Buffer.from('kept'), qos: 1 });
     try {
-      expect(() => new SqliteInbox(file, { busyTimeoutMs: 0 })).toThrow(/locked/);
+      expect(() => new SqliteInbox(file, { busyTimeoutMs: 0 })).toThrow(/inbox file .*state\.db-inbox is in use by another process/);
     } finally {
       first.close();
     }
