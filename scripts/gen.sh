@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v protoc >/dev/null || { echo "protoc not found: apt-get install protobuf-compiler" >&2; exit 1; }
+[ -f /usr/include/google/protobuf/wrappers.proto ] || { echo "protobuf's well-known types not found: apt-get install libprotobuf-dev" >&2; exit 1; }
 rm -rf src/gen
 mkdir -p src/gen
 protoc \
