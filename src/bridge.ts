@@ -293,9 +293,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     parts.monitor?.start();
     await parts.notify?.start();
   }
-  // A session that subscribed with wildcards under "all" would keep them under "devices".
-  const perDevice = config.mqtt.subscribe === 'devices';
-  await mqtt.start(topics.subscriptions(perDevice ? [...devices.keys()] : undefined), { retire: perDevice ? topics.subscriptions() : [] });
+  // The persistent session keeps the filters of the other subscribe mode, should an
+  // earlier run have used it: wildcards would leak other bridges' intents in, and
+  // per-device filters next to a wildcard could deliver an intent twice.
+  const perDevice = topics.subscriptions([...devices.keys()]);
+  const wildcards = topics.subscriptions();
+  const [wanted, retire] = config.mqtt.subscribe === 'devices' ? [perDevice, wildcards] : [wildcards, perDevice];
+  await mqtt.start(wanted, { retire });
 
   let http: HttpServer | undefined;
   if (config.http.enabled) {
