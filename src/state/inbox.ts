@@ -79,10 +79,9 @@ export class SqliteInbox {
     }
     this.db = db;
     // A plain INTEGER PRIMARY KEY, not AUTOINCREMENT: that would also rewrite the
-    // sqlite_sequence page on every put, doubling what each put writes to the WAL and
-    // how often a checkpoint (with its fsync) stalls the event loop. A seq is only
-    // reused after its row is deleted, that is after its message was answered, and
-    // new rows still sort after every unsettled one.
+    // sqlite_sequence page on every put, doubling what each put writes to the WAL.
+    // A seq is only reused after its row is deleted, that is after its message was
+    // answered, and new rows still sort after every unsettled one.
     this.db.exec(`CREATE TABLE IF NOT EXISTS inbox (
       seq INTEGER PRIMARY KEY,
       topic TEXT NOT NULL,
