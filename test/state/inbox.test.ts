@@ -5,14 +5,16 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inboxFileFor, SqliteInbox } from '../../src/state/inbox.js';
 
+const dirs: string[] = [];
+/** A file name in a fresh temporary folder, removed after the test. */
+function tempFile(name = 'state.db-inbox'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'jetbridge-inbox-'));
+  dirs.push(dir);
+  return path.join(dir, name);
+}
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 describe('SqliteInbox', () => {
-  const dirs: string[] = [];
-  const tempFile = () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'jetbridge-inbox-'));
-    dirs.push(dir);
-    return path.join(dir, 'state.db');
-  };
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('keeps unsettled messages across a reopen, in arrival order, with MQTT 5 reply details', () => {
     const file = tempFile();
@@ -55,13 +57,6 @@ describe('SqliteInbox', () => {
 });
 
 describe('SqliteInbox file handling', () => {
-  const dirs: string[] = [];
-  const tempFile = () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'jetbridge-inbox-'));
-    dirs.push(dir);
-    return path.join(dir, 'state.db-inbox');
-  };
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('lives next to the state file', () => {
     expect(inboxFileFor('/var/lib/jetbridge/state.db')).toBe('/var/lib/jetbridge/state.db-inbox');
@@ -96,7 +91,7 @@ describe('SqliteInbox file handling', () => {
   });
 
   it('takes over the requests an earlier version kept in the state file, in order, ahead of new ones', () => {
-    const stateFile = path.join(path.dirname(tempFile()), 'state.db');
+    const stateFile = tempFile('state.db');
     const old = new Database(stateFile);
     old.exec('CREATE TABLE inbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, response_topic TEXT, correlation_data BLOB)');
     const insert = old.prepare('INSERT INTO inbox (topic, payload, qos, response_topic, correlation_data) VALUES (?, ?, ?, ?, ?)');
