@@ -74,8 +74,9 @@ interface Request {
 type Handler = (request: Request) => Promise<unknown> | unknown;
 
 /** `10.1.0.0/24` and the cookie as decimal text; everything else as the model names it. */
-export function pathJson(path: BgpPath & { owner?: string }): Record<string, unknown> {
-  const { table, prefix, length, cookie, nextHops, ...rest } = path;
+export function pathJson(path: BgpPath & { owner?: string; since?: number }): Record<string, unknown> {
+  // `since` dates a path for `show route`; the JSON keeps to the path and its owner.
+  const { table, prefix, length, cookie, nextHops, since: _since, ...rest } = path;
   return { table, prefix: `${prefix}/${length}`, cookie: cookie.toString(), nextHops, ...rest };
 }
 

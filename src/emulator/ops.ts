@@ -14,14 +14,15 @@
  * address lists its longest match; `exact` lists only the prefix itself.
  */
 import ipaddr from 'ipaddr.js';
-import type { EventEmitter } from 'node:events';
 import type { BgpPath, OpCommandFormat } from '../jet/model.js';
-import type { OpCommandHandler, RouteEvent } from './jsd.js';
+import type { OpCommandHandler } from './jsd.js';
 
 /** What the handler reads from the emulator: its RIB and the change events that date each path. */
+/** A programmed route and when it was programmed or last changed (ms since the epoch). */
+export type DatedPath = BgpPath & { since: number };
+
 export interface OpCommandSource {
-  routes(): BgpPath[];
-  readonly events: EventEmitter;
+  routes(): DatedPath[];
 }
 
 export interface OpCommandOptions {
@@ -44,52 +45,24 @@ const PROTOCOLS = ['access', 'aggregate', 'bgp', 'bgp-static', 'direct', 'isis',
 const DESTINATION_WIDTH = 19;
 
 /**
- * Builds the `opCommand` function the emulator core calls. It listens to the
- * emulator's route events to know when each path was programmed (for the age
- * column); paths programmed before it was created are dated from its creation.
+ * Builds the `opCommand` function the emulator core calls. A route's age
+ * column counts from the time the RIB stamped on it when it was programmed.
  */
 export function createOpCommandHandler(emulator: OpCommandSource, options: OpCommandOptions): OpCommandHandler {
   const now = options.now ?? Date.now;
-  const ages = new RouteAges(emulator.events, now);
+  // What is rendered are the source's own route objects, so each carries its `since`.
+  const secondsSince = (route: BgpPath) => Math.max(0, Math.floor((now() - (route as DatedPath).since) / 1000));
   return (command, format) => {
     const parsed = parseCommand(command);
     if ('error' in parsed) return { ok: false, data: '', error: parsed.error };
     if (parsed.kind === 'version') return { ok: true, data: renderVersion(options, format) };
     const tables = selectRoutes(emulator.routes(), parsed.filter);
-    return { ok: true, data: renderRoutes(tables, format, (route) => ages.secondsSince(route)) };
+    return { ok: true, data: renderRoutes(tables, format, secondsSince) };
   };
 }
 
 // ---------------------------------------------------------------------------
 // Route ages
-
-/**
- * When each programmed path last changed, from the emulator's route events.
- * Keyed by the route object itself, which the RIB hands out unchanged: a
- * change stores a new object, and a removed or replaced one takes its entry
- * with it when it is collected. A key string per route cost the emulator a
- * fifth of its time under bulk load, and a second million-entry map of strings.
- */
-class RouteAges {
-  private readonly changedAt = new WeakMap<BgpPath, number>();
-  private readonly createdAt: number;
-
-  constructor(
-    events: EventEmitter,
-    private readonly now: () => number,
-  ) {
-    this.createdAt = now();
-    events.on('route', (event: RouteEvent) => {
-      if (event.op === 'delete') this.changedAt.delete(event.path);
-      else this.changedAt.set(event.path, this.now());
-    });
-  }
-
-  secondsSince(route: BgpPath): number {
-    const since = this.changedAt.get(route) ?? this.createdAt;
-    return Math.max(0, Math.floor((this.now() - since) / 1000));
-  }
-}
 
 /** Junos age layout: `00:01:02`, `2d 03:04:05`, `1w2d 03:04:05`. */
 export function formatAge(totalSeconds: number): string {

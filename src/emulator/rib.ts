@@ -12,6 +12,8 @@ import type { BgpPath, Destination, PathKey, PathMatch } from '../jet/model.js';
 /** A programmed path and the client id that owns it. */
 export interface ProgrammedRoute extends BgpPath {
   owner: string;
+  /** When it was programmed or last changed (ms since the epoch): the age `show route` prints. */
+  since: number;
 }
 
 /** Above this many paths, a destination indexes its paths by cookie instead of scanning a list. */

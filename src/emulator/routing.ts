@@ -79,14 +79,16 @@ export class RouteProgrammer {
     private readonly rib: Rib,
     private readonly validator: RouteValidator,
     private readonly onChange: RouteChangeListener,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Add, Modify or Update `paths` in order; the first failure stops the rest. */
   apply(owner: string, op: Exclude<RouteOperation, 'remove'>, paths: readonly WirePath[]): OperResult {
     const sizeProblem = requestSizeProblem(paths.length);
     if (sizeProblem) return sizeProblem;
+    const since = this.now();
     for (const [i, wire] of paths.entries()) {
-      const route = this.validator.path(wire, { owner });
+      const route = this.validator.path(wire, { owner, since });
       if (route instanceof Rejection) return refusal(route.status, i, wire, route.message);
       const failure = this.applyOne(owner, op, route);
       if (failure) return refusal(failure, i, route, KEY_PROBLEMS[failure]);

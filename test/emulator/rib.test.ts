@@ -96,7 +96,7 @@ describe('PathTable', () => {
 });
 
 describe('Rib', () => {
-  const route = (owner: string, prefix: string, cookie = 1n): ProgrammedRoute => ({ ...path(prefix, 24, cookie), owner });
+  const route = (owner: string, prefix: string, cookie = 1n): ProgrammedRoute => ({ ...path(prefix, 24, cookie), owner, since: 0 });
 
   it('indexes routes by owner, following replacements and deletions', () => {
     const rib = new Rib();

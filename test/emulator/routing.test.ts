@@ -38,6 +38,16 @@ describe('RouteProgrammer', () => {
     expect(rib.get({ table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie: 1n })?.localPref).toBe(6);
   });
 
+  it('stamps each programmed path with the time of the request that last changed it', () => {
+    let clock = 5_000;
+    const dated = new RouteProgrammer(rib, new RouteValidator(new KnownTables()), () => {}, () => clock);
+    dated.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.1.0')]);
+    clock = 9_000;
+    dated.apply('a', 'update', [wire('10.0.1.0', 24, 1n, { localPref: 7 })]);
+    const since = (prefix: string) => rib.get({ table: 'inet.0', prefix, length: 24, cookie: 1n })?.since;
+    expect([since('10.0.0.0'), since('10.0.1.0')]).toEqual([5_000, 9_000]);
+  });
+
   it('stops at the first failure and reports how many were applied, with a message naming the route', () => {
     programmer.apply('a', 'add', [wire('10.0.2.0')]);
     const result = programmer.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.2.0'), wire('10.0.3.0')]);
