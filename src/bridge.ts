@@ -196,6 +196,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         topics,
         logger,
         rib: device.events.rib,
+        retainedCensus: mqtt,
         queueLimit: device.events.queueLimit,
         overflow: device.events.overflow,
         qos: config.mqtt.qos,

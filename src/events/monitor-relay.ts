@@ -15,7 +15,9 @@
  * retained view, the session leaving `ready` or the relay subscribing again
  * after a stream error starts a resync: destinations the new full set does not
  * repeat are cleared at its `end-of-rib` (rib-view.ts also covers a stream the
- * session reopened without a status change).
+ * session reopened without a status change). Retained topics an earlier bridge
+ * process left behind are checked once, after the first full set: with a
+ * `retainedCensus`, those of destinations the router no longer has are cleared.
  */
 import type { Logger } from 'pino';
 import { defer, retry, timer, type Observable, type Subscription } from 'rxjs';
@@ -44,10 +46,17 @@ export type MonitorSource = Pick<DeviceSession, 'device' | 'status$'> & {
   monitor(flow?: MonitorFlowControl): Observable<MonitorEntry>;
 };
 
+/** Lists the topics that hold a retained message under a filter (BridgeMqttClient does). */
+export interface RetainedCensus {
+  retainedTopics(filter: string): Promise<string[]>;
+}
+
 export interface MonitorRelayOptions {
   session: MonitorSource;
   client: MqttPublisher;
-  topics: Pick<Topics, 'bgpEvents' | 'rib'>;
+  topics: Pick<Topics, 'bgpEvents' | 'rib' | 'ribFilter'>;
+  /** With `rib`: finds the retained RIB topics left from before this relay started, to clear the stale ones. */
+  retainedCensus?: RetainedCensus;
   logger: Logger;
   /** Keep the retained per-destination RIB topics. Default false. */
   rib?: boolean;
@@ -95,6 +104,7 @@ export class MonitorRelay {
   private readonly retained: RetainedTopicWriter | undefined;
   private subscriptions: Subscription[] = [];
   private started = false;
+  private leftoversChecked = false;
 
   constructor(private readonly options: MonitorRelayOptions) {
     this.device = options.session.device;
@@ -186,14 +196,43 @@ export class MonitorRelay {
       this.events.offer({ topic: this.eventsTopic, payload: JSON.stringify(event), qos: this.qos, retain: false });
       if (this.view) {
         for (const destination of this.view.apply(entry)) this.updateRetained(destination, ts);
+        if (entry.op === 'end-of-rib' && !this.leftoversChecked) {
+          this.leftoversChecked = true;
+          void this.clearLeftovers();
+        }
       }
     } catch (error) {
       this.log.warn({ err: error, op: entry.op }, 'monitor entry not relayed');
     }
   }
 
+  /**
+   * Clears the retained RIB topics the broker holds for destinations the view
+   * does not have: what an earlier process left for routes the router lost
+   * while no bridge watched. A destination that comes back meanwhile writes
+   * its own topic again, after (or instead of) the clearing write.
+   */
+  private async clearLeftovers(): Promise<void> {
+    const census = this.options.retainedCensus;
+    if (census === undefined || this.view === undefined || this.retained === undefined) return;
+    try {
+      const held = await census.retainedTopics(this.options.topics.ribFilter(this.device));
+      const current = new Set<string>();
+      for (const destination of this.view.allDestinations()) current.add(this.ribTopic(destination));
+      const stale = held.filter((topic) => !current.has(topic));
+      for (const topic of stale) this.retained.write(topic, () => '');
+      if (stale.length > 0) this.log.info({ cleared: stale.length }, 'cleared retained RIB topics of routes the router no longer has');
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not list the retained RIB topics; those of routes gone while the bridge was away stay');
+    }
+  }
+
+  private ribTopic(destination: Destination): string {
+    return this.options.topics.rib(this.device, destination.table, prefixText(destination));
+  }
+
   private updateRetained(destination: Destination, changedAt: Date): void {
-    const topic = this.options.topics.rib(this.device, destination.table, prefixText(destination));
+    const topic = this.ribTopic(destination);
     this.retained?.write(topic, () => {
       const paths = this.view?.pathsTo(destination) ?? [];
       // An empty retained payload deletes the retained message.

@@ -66,6 +66,11 @@ export class PeerRibView {
     return this.destinations.size;
   }
 
+  /** Every destination with at least one path. */
+  *allDestinations(): IterableIterator<Destination> {
+    for (const entry of this.destinations.values()) yield entry.destination;
+  }
+
   private upsert(path: BgpPath): Destination[] {
     const key = destinationKey(path);
     let entry = this.destinations.get(key);

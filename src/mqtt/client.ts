@@ -25,6 +25,7 @@
  * mqtt.js honours customHandleAcks with MQTT 5 only; with MQTT 3.1.1 it acknowledges
  * each message on receipt and ack() does nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import mqtt, {
   ErrorWithReasonCode,
@@ -34,7 +35,7 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import type { Logger } from 'pino';
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
 import { z } from 'zod';
 
 export type QoS = 0 | 1 | 2;
@@ -188,6 +189,8 @@ export class BridgeMqttClient {
   private readonly stopRequest = new AbortController();
   private drops = 0;
   private lastError: string | undefined;
+  /** retainedTopics() calls in progress. */
+  private censuses: Census[] = [];
 
   constructor(options: BridgeMqttClientOptions) {
     this.settings = settingsFrom(options);
@@ -379,10 +382,63 @@ export class BridgeMqttClient {
   }
 
   /**
+   * The topics under `topicFilter` (ending in `/#`) that hold a retained
+   * message now, as a new subscriber would be sent them. It subscribes to the
+   * filter and to a marker topic of its own, then publishes to the marker.
+   * Mosquitto sends a subscription's retained messages before anything
+   * published after it, so the marker's arrival says they are all in; a broker
+   * that streams them lazily (aedes) may let the marker overtake some, so the
+   * census ends only once no retained message has come for `quietMs` after it.
+   * Messages under the filter meanwhile are not passed on to messages$. Waits
+   * for a connection; rejects after `timeoutMs`.
+   */
+  async retainedTopics(topicFilter: string, { quietMs = 250, timeoutMs = 30_000 } = {}): Promise<string[]> {
+    if (!topicFilter.endsWith('/#')) throw new Error(`retainedTopics takes a filter ending in /#, got ${topicFilter}`);
+    const client = this.client;
+    if (client === undefined) throw new Error('BridgeMqttClient.retainedTopics() before start()');
+    const census = new Census(topicFilter.slice(0, -1), `${topicFilter.slice(0, -2)}-census/${randomUUID()}`, quietMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`retained messages under ${topicFilter} did not all arrive within ${timeoutMs} ms`)), timeoutMs);
+    });
+    this.censuses.push(census);
+    try {
+      await Promise.race([firstValueFrom(this.connected$.pipe(filter((up) => up))), timedOut]);
+      await Promise.race([client.subscribeAsync([topicFilter, census.marker], { qos: 0 }), timedOut]);
+      await Promise.race([client.publishAsync(census.marker, '', { qos: 0 }), timedOut]);
+      await Promise.race([census.complete, timedOut]);
+      return census.found;
+    } finally {
+      clearTimeout(timer);
+      census.end();
+      this.censuses = this.censuses.filter((c) => c !== census);
+      await client.unsubscribeAsync([topicFilter, census.marker]).catch(() => undefined);
+    }
+  }
+
+  /** Takes a message a retainedTopics() census is waiting for; true when it was one. */
+  private counted(topic: string, packet: IPublishPacket): boolean {
+    for (const census of this.censuses) {
+      if (topic === census.marker) {
+        census.markerArrived();
+        return true;
+      }
+      if (topic.startsWith(census.under)) {
+        // Only what the broker holds (retain set on delivery), not a live publish, and
+        // not an empty payload, which is how a retained message is deleted.
+        if (packet.retain && packet.payload.length > 0) census.retained(topic);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * mqtt.js emits every message here; under MQTT 5 the QoS 1/2 ones were already
    * delivered from customHandleAcks, before their acknowledgement.
    */
   private onMessage(topic: string, packet: IPublishPacket): void {
+    if (this.censuses.length > 0 && this.counted(topic, packet)) return;
     if (packet.qos === 0 || this.settings.protocolVersion !== 5) {
       this.deliver(topic, packet, noop);
     }
@@ -452,6 +508,44 @@ export class BridgeMqttClient {
       this.log.info({ count: waiting.length }, 'sending messages kept while disconnected');
     }
     for (const pending of waiting) this.send(pending);
+  }
+}
+
+/** One retainedTopics() call: the topics found, and when it may end. */
+class Census {
+  readonly found: string[] = [];
+  /** Resolves once the marker came and then no retained message for `quietMs`. */
+  readonly complete: Promise<void>;
+  private finish!: () => void;
+  private markerSeen = false;
+  private quiet: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** Topics under the filter start with this. */
+    readonly under: string,
+    readonly marker: string,
+    private readonly quietMs: number,
+  ) {
+    this.complete = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  retained(topic: string): void {
+    this.found.push(topic);
+    if (this.markerSeen) this.restartQuiet();
+  }
+
+  markerArrived(): void {
+    this.markerSeen = true;
+    this.restartQuiet();
+  }
+
+  end(): void {
+    clearTimeout(this.quiet);
+  }
+
+  private restartQuiet(): void {
+    clearTimeout(this.quiet);
+    this.quiet = setTimeout(this.finish, this.quietMs);
   }
 }
 

@@ -117,6 +117,11 @@ export class Topics {
     return `${this.deviceRoot(device)}/bgp/rib/${topicLevel('table', table)}/${level}`;
   }
 
+  /** A subscription filter for every retained RIB entry of `device`. */
+  ribFilter(device: string): string {
+    return `${this.deviceRoot(device)}/bgp/rib/#`;
+  }
+
   /** A relayed router notification; `/junos/events/` is dropped from the router topic. */
   notify(device: string, routerTopic: string): string {
     const rest = routerTopic.startsWith(JUNOS_EVENTS_PREFIX)

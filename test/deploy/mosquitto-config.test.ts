@@ -134,18 +134,20 @@ describe('deploy/mosquitto/mosquitto.conf with passwd and acl', () => {
     ).rejects.toThrow(/Bad User Name or Password|Not authorized/i);
   });
 
-  it('lets the bridge read the requests it serves and nothing else under jet/', async () => {
+  it('lets the bridge read the requests it serves and its RIB census, and nothing else under jet/', async () => {
     const bridge = await connect(broker.url, 'jetbridge');
     // Mosquitto grants any subscription and applies the ACL per delivered message.
     await bridge.subscribeAsync('jet/#', { qos: 1 });
     const sender = await connect(broker.url, 'jetbridge');
-    const received = nextMessages(bridge, 3);
+    const readable = ['jet/r1/bgp/intent', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r1/bgp/rib/inet.0/10.0.0.0_24', 'jet/r1/bgp/rib-census/x'];
+    const received = nextMessages(bridge, readable.length);
 
     // One connection, so delivered in this order: a readable topic arriving first means the others were withheld.
-    for (const topic of ['jet/r1/state', 'jet/r1/bgp/result', 'jet/r1/bgp/intent', 'jet/bridge/x/status', 'jet/r1/bgp/get', 'jet/r1/op']) {
+    const topics = ['jet/r1/state', 'jet/r1/bgp/result', 'jet/r1/bgp/intent', 'jet/bridge/x/status', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r1/bgp/events'];
+    for (const topic of [...topics, 'jet/r1/bgp/rib/inet.0/10.0.0.0_24', 'jet/r1/bgp/rib-census/x']) {
       await sender.publishAsync(topic, topic, { qos: 1 });
     }
-    expect((await received).map((m) => m.topic)).toEqual(['jet/r1/bgp/intent', 'jet/r1/bgp/get', 'jet/r1/op']);
+    expect((await received).map((m) => m.topic)).toEqual(readable);
   });
 
   it('delivers a publisher intent for r1 to the bridge, and not one for r2', async () => {

@@ -4,6 +4,7 @@
  * (Mosquitto, and the embedded aedes broker for the basic flow), with a plain
  * MQTT subscriber checking what a user would see.
  */
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
@@ -147,6 +148,27 @@ describe.each(['legacy', 'jnx'] as const)('BGP monitor events over %s', (dialect
     expect(summary(eventsOf(user, r.eventsTopic))).not.toContain('remove 10.0.2.0/24');
     expect(await lateView()).toEqual(current());
     expect(Object.keys(current()).sort()).toEqual(['10.0.0.0/24', '10.0.11.0/24', '10.0.3.0/24', '10.0.9.0/24']);
+  });
+});
+
+describe('retained RIB topics from an earlier bridge process', () => {
+  it('clears those of routes the router no longer has once the first full set is in, and rewrites the rest', async () => {
+    const broker = brokers.mosquitto();
+    const r = await rig({ dialect: 'legacy', broker, peerRoutes: peerRoutes(2), relay: { rib: true } });
+    const gone = r.topics.rib(DEVICE, 'inet.0', '10.0.99.0/24');
+    const kept = r.topics.rib(DEVICE, 'inet.0', '10.0.0.0/24');
+    const earlier = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    await earlier.publishAsync(gone, '{"left":"by an earlier process"}', { qos: 1, retain: true });
+    await earlier.publishAsync(kept, '{"left":"by an earlier process"}', { qos: 1, retain: true });
+    await earlier.endAsync();
+
+    r.connect();
+    const filter = `${r.topics.prefix}/${DEVICE}/bgp/rib/#`;
+    await vi.waitFor(async () => {
+      await r.relay.idle();
+      const prefixes = (await retainedMessages(broker.url, filter)).map((payload) => (JSON.parse(payload) as { prefix: string }).prefix);
+      expect(prefixes.sort()).toEqual(['10.0.0.0/24', '10.0.1.0/24']);
+    }, WAIT);
   });
 });
 

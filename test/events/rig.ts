@@ -80,7 +80,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     unavailableBudgetMs: 10_000,
     logger: quietLogger,
   });
-  const relay = new MonitorRelay({ session, client, topics, logger, ...options.relay });
+  const relay = new MonitorRelay({ session, client, topics, logger, retainedCensus: client, ...options.relay });
   relay.start();
   return {
     emulator,

@@ -59,6 +59,26 @@ export function describeClientContract(name: string, protocolVersion: 4 | 5, bro
       expect(delivered.payload.toString()).toBe('for this bridge');
     });
 
+    it('lists the topics holding a retained message under a filter, without passing them on as messages', async () => {
+      const topics = uniqueTopics();
+      const user = await fixtures.user();
+      const [a, b] = [topics.rib('r1', 'inet.0', '10.1.0.0/24'), topics.rib('r1', 'inet.0', '10.2.0.0/24')];
+      await user.client.publishAsync(a, 'kept', { qos: 1, retain: true });
+      await user.client.publishAsync(b, 'kept', { qos: 1, retain: true });
+      await user.client.publishAsync(topics.rib('r2', 'inet.0', '10.3.0.0/24'), 'other device', { qos: 1, retain: true });
+      const bridge = fixtures.bridge(topics);
+      await bridge.client.start();
+
+      expect((await bridge.client.retainedTopics(topics.ribFilter('r1'))).sort()).toEqual([a, b].sort());
+      // Once cleared (an empty retained payload), a topic is no longer counted.
+      await user.client.publishAsync(b, '', { qos: 1, retain: true });
+      expect(await bridge.client.retainedTopics(topics.ribFilter('r1'))).toEqual([a]);
+      await bridge.client.publish(topics.bgpEvents('r1'), 'after the census');
+      const received: string[] = [];
+      bridge.received.subscribe((m) => received.push(m.topic));
+      expect(received).toEqual([]);
+    });
+
     it('retains online while running and offline after a graceful stop', async () => {
       const topics = uniqueTopics();
       const bridge = fixtures.bridge(topics);
