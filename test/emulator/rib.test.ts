@@ -36,6 +36,21 @@ describe('PathTable', () => {
     expect(names(table.values())).toEqual(['inet.0|10.2.0.0/16|1']);
   });
 
+  it('keeps destinations of one prefix text with different lengths apart, through adds and deletes', () => {
+    const table = new PathTable<BgpPath>();
+    for (const length of [8, 16, 24]) table.put(path('10.0.0.0', length, BigInt(length)));
+    expect(table.get(path('10.0.0.0', 16, 16n))?.length).toBe(16);
+    expect(table.get(path('10.0.0.0', 16, 8n))).toBeUndefined();
+    expect(names(table.select({ prefix: '10.0.0.0', length: 16, orLonger: true }))).toEqual(['inet.0|10.0.0.0/16|16', 'inet.0|10.0.0.0/24|24']);
+
+    expect(table.delete(path('10.0.0.0', 16, 16n))?.length).toBe(16);
+    expect(table.delete(path('10.0.0.0', 8, 8n))?.length).toBe(8);
+    expect(names(table.values())).toEqual(['inet.0|10.0.0.0/24|24']);
+    table.put(path('10.0.0.0', 8, 8n));
+    expect(names(table.select({ prefix: '10.0.0.0', length: 8 }))).toEqual(['inet.0|10.0.0.0/8|8']);
+    expect(table.size).toBe(2);
+  });
+
   it('keeps many paths of one destination apart by cookie', () => {
     const table = new PathTable<BgpPath>();
     const cookies = Array.from({ length: 40 }, (_, i) => BigInt(i * 1000 + 1));
