@@ -173,9 +173,9 @@ export const STEADY_LEAD_IN_SECONDS = 2;
 export async function measureSteady(load: LoadClient, bridge: RunningBridge, ratePerSec: number, seconds: number, meter: Meter = unmetered): Promise<SteadyResult> {
   const count = ratePerSec * seconds;
   const leadIn = ratePerSec * STEADY_LEAD_IN_SECONDS;
-  const leadInPayload = single('steady', count + leadIn);
-  await load.exchange({ topic: bridge.intentTopic, count: leadIn, payloadOf: (seq) => leadInPayload(count + seq), judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS });
-  const payloadOf = single('steady', count);
+  // One set of distinct prefixes: the measured intents first, the lead-in's after them.
+  const payloadOf = single('steady', count + leadIn);
+  await load.exchange({ topic: bridge.intentTopic, count: leadIn, payloadOf: (seq) => payloadOf(count + seq), judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS });
   const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS }));
   return { ...throughput(result), targetRatePerSec: ratePerSec, sentRatePerSec: (count * 1000) / result.publishMs };
 }

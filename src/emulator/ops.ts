@@ -17,10 +17,10 @@ import ipaddr from 'ipaddr.js';
 import type { BgpPath, OpCommandFormat } from '../jet/model.js';
 import type { OpCommandHandler } from './jsd.js';
 
-/** What the handler reads from the emulator: its RIB and the change events that date each path. */
 /** A programmed route and when it was programmed or last changed (ms since the epoch). */
 export type DatedPath = BgpPath & { since: number };
 
+/** What the handler reads from the emulator: its RIB. */
 export interface OpCommandSource {
   routes(): DatedPath[];
 }

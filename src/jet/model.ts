@@ -82,3 +82,16 @@ export function destinationKey(d: Destination): string {
 export function pathKeyString(k: PathKey): string {
   return `${destinationKey(k)}|${k.cookie}`;
 }
+
+/** The key a `pathKeyString` names (the table is all before the last two bars, so it may hold one). */
+export function parsePathKey(text: string): PathKey {
+  const cookieAt = text.lastIndexOf('|');
+  const destinationAt = text.lastIndexOf('|', cookieAt - 1);
+  const slash = text.lastIndexOf('/', cookieAt);
+  return {
+    table: text.slice(0, destinationAt),
+    prefix: text.slice(destinationAt + 1, slash),
+    length: Number(text.slice(slash + 1, cookieAt)),
+    cookie: BigInt(text.slice(cookieAt + 1)),
+  };
+}

@@ -60,8 +60,8 @@ export interface PipelineConfig {
   maxInFlight: number;
   /**
    * Most batches in flight for one device; they never share a route (see
-   * device-lane.ts). Default 2: the next request is ready while the router
-   * answers the previous one.
+   * device-lane.ts). Default DEFAULT_MAX_IN_FLIGHT_PER_DEVICE: the next
+   * requests are ready while the router answers the previous one.
    */
   maxInFlightPerDevice?: number;
   /**

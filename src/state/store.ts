@@ -11,7 +11,7 @@
 import type Database from 'better-sqlite3';
 import { openStateDb } from './sqlite.js';
 import type { BgpPath, PathKey } from '../jet/model.js';
-import { pathKeyString } from '../jet/model.js';
+import { parsePathKey, pathKeyString } from '../jet/model.js';
 
 /**
  * A row is `(device, path_key, path)`: the key is `table|prefix/length|cookie`
@@ -51,17 +51,7 @@ function storedJson(p: BgpPath): string {
 function loadedPath(pathKey: string, json: string): BgpPath {
   const stored = JSON.parse(json) as StoredRest | OldStoredPath;
   if ('prefix' in stored) return { ...stored, cookie: BigInt(stored.cookie) };
-  // table|prefix/length|cookie: the table is all before the last two bars.
-  const cookieAt = pathKey.lastIndexOf('|');
-  const destinationAt = pathKey.lastIndexOf('|', cookieAt - 1);
-  const slash = pathKey.lastIndexOf('/', cookieAt);
-  const key: PathKey = {
-    table: pathKey.slice(0, destinationAt),
-    prefix: pathKey.slice(destinationAt + 1, slash),
-    length: Number(pathKey.slice(slash + 1, cookieAt)),
-    cookie: BigInt(pathKey.slice(cookieAt + 1)),
-  };
-  return Object.assign(key, stored);
+  return Object.assign(parsePathKey(pathKey), stored);
 }
 
 /** The store itself, synchronous: the bridge runs it on a thread of its own (threaded-store.ts). */
