@@ -28,7 +28,16 @@ import { ChildGroup, stopChildrenOnExit } from './lib/processes.js';
 import { formatProfile, summarizeProfile } from './lib/profile.js';
 import { benchRecord, evaluate, formatReport, type BenchResults } from './lib/report.js';
 import * as scenario from './lib/scenarios.js';
-import { REPO_ROOT, startBaseline, startBridge, startEcho, startEmulator, startNoopJet, startSink, type StackOptions } from './lib/stack.js';
+import {
+  REPO_ROOT,
+  startBaseline,
+  startBridge,
+  startEcho,
+  startEmulator,
+  startNoopJet,
+  startSink,
+  type StackOptions,
+} from './lib/stack.js';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
@@ -64,7 +73,11 @@ function progress(text: string): void {
 
 function parseOptions(): Options {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
     process.stdout.write('usage: npm run bench [-- --quick] [-- --profile]\n');
@@ -79,23 +92,41 @@ async function measureMqtt(bench: Bench): Promise<Pick<BenchResults, 'ceiling' |
   const mqttOnly = { mosquitto: broker.child.pid };
   progress('1. MQTT ceiling: publisher client -> broker -> subscriber client (this process)');
   await scenario.warmUp(load, TOPICS.ceiling, 'ceiling');
-  const ceiling = await scenario.measureCeiling(load, TOPICS.ceiling, sizes.ceilingMessages, meter('ceiling', mqttOnly));
+  const ceiling = await scenario.measureCeiling(
+    load,
+    TOPICS.ceiling,
+    sizes.ceilingMessages,
+    meter('ceiling', mqttOnly),
+  );
 
   progress('   reference: subscriber in its own process');
   const sink = await startSink(stack, broker.url, TOPICS.oneWay, sizes.ceilingMessages);
-  const oneWay = await scenario.measureOneWay(load, sink, TOPICS.oneWay, sizes.ceilingMessages, meter('one-way', { ...mqttOnly, sink: sink.pid }));
+  const oneWay = await scenario.measureOneWay(
+    load,
+    sink,
+    TOPICS.oneWay,
+    sizes.ceilingMessages,
+    meter('one-way', { ...mqttOnly, sink: sink.pid }),
+  );
   await stack.group.stop(sink);
 
   progress('   reference: echo process (one message in, one out, no work)');
   const echoPeer = await startEcho(stack, broker.url, TOPICS.echoRequest, TOPICS.echoReply);
   await scenario.warmUp(load, TOPICS.echoRequest, 'ceiling');
-  const echo = await scenario.measureEcho(load, TOPICS.echoRequest, sizes.ceilingMessages, meter('echo', { ...mqttOnly, echo: echoPeer.pid }));
+  const echo = await scenario.measureEcho(
+    load,
+    TOPICS.echoRequest,
+    sizes.ceilingMessages,
+    meter('echo', { ...mqttOnly, echo: echoPeer.pid }),
+  );
   await stack.group.stop(echoPeer);
   return { ceiling, oneWay, echo };
 }
 
 /** 2-6. The baseline and jetbridge against one emulator process. */
-async function measureAgainstEmulator(bench: Bench): Promise<Pick<BenchResults, 'baseline' | 'single' | 'steady' | 'bulk' | 'coalescing'>> {
+async function measureAgainstEmulator(
+  bench: Bench,
+): Promise<Pick<BenchResults, 'baseline' | 'single' | 'steady' | 'bulk' | 'coalescing'>> {
   const { stack, sizes, broker, load, meter } = bench;
   const emulator = await startEmulator(stack);
   const withJet = { mosquitto: broker.child.pid, emulator: emulator.child.pid };
@@ -109,23 +140,59 @@ async function measureAgainstEmulator(bench: Bench): Promise<Pick<BenchResults, 
     resultTopic: TOPICS.baselineResult,
   });
   await scenario.warmUp(load, TOPICS.baselineIntent, 'baseline', 200);
-  const baseline = await scenario.measureBaseline(load, TOPICS.baselineIntent, sizes.baselineIntents, meter('baseline', { ...withJet, baseline: baselinePeer.pid }));
+  const baseline = await scenario.measureBaseline(
+    load,
+    TOPICS.baselineIntent,
+    sizes.baselineIntents,
+    meter('baseline', { ...withJet, baseline: baselinePeer.pid }),
+  );
   await stack.group.stop(baselinePeer);
 
-  const bridge = await startBridge(stack, { label: 'single', brokerUrl: broker.url, jetAddress: emulator.jetAddress, device: 'r1' });
+  const bridge = await startBridge(stack, {
+    label: 'single',
+    brokerUrl: broker.url,
+    jetAddress: emulator.jetAddress,
+    device: 'r1',
+  });
   const withBridge = { ...withJet, bridge: bridge.child.pid };
   progress(`3. jetbridge: warm-up, then ${sizes.singleIntents} single intents`);
   await scenario.warmUp(load, bridge.intentTopic, 'single');
-  const single = await scenario.measureSingle(load, bridge, emulator.adminUrl, sizes.singleIntents, meter('single', withBridge));
+  const single = await scenario.measureSingle(
+    load,
+    bridge,
+    emulator.adminUrl,
+    sizes.singleIntents,
+    meter('single', withBridge),
+  );
   progress(`4. jetbridge: ${sizes.steadyRatePerSec} intents/s for ${sizes.steadySeconds} s`);
-  const steady = await scenario.measureSteady(load, bridge, sizes.steadyRatePerSec, sizes.steadySeconds, meter('steady', withBridge));
+  const steady = await scenario.measureSteady(
+    load,
+    bridge,
+    sizes.steadyRatePerSec,
+    sizes.steadySeconds,
+    meter('steady', withBridge),
+  );
   progress(`6. jetbridge: ${sizes.flaps} flaps of one prefix`);
   const coalescing = await scenario.measureCoalescing(load, bridge, sizes.flaps);
   await stack.group.stop(bridge.child);
 
-  progress(`5. jetbridge: ${sizes.bulkRoutes.toLocaleString('en-US')} routes in arrays of ${sizes.bulkArraySize}, fresh bridge process`);
-  const bulkBridge = await startBridge(stack, { label: 'bulk', brokerUrl: broker.url, jetAddress: emulator.jetAddress, device: 'r2' });
-  const bulk = await scenario.measureBulk(load, bulkBridge, emulator.adminUrl, sizes, sizes.bulkRoutes, meter('bulk', { ...withJet, bridge: bulkBridge.child.pid }));
+  progress(
+    `5. jetbridge: ${sizes.bulkRoutes.toLocaleString('en-US')} routes in arrays of ${sizes.bulkArraySize}, fresh bridge process`,
+  );
+  const bulkBridge = await startBridge(stack, {
+    label: 'bulk',
+    brokerUrl: broker.url,
+    jetAddress: emulator.jetAddress,
+    device: 'r2',
+  });
+  const bulk = await scenario.measureBulk(
+    load,
+    bulkBridge,
+    emulator.adminUrl,
+    sizes,
+    sizes.bulkRoutes,
+    meter('bulk', { ...withJet, bridge: bulkBridge.child.pid }),
+  );
   await stack.group.stop(bulkBridge.child);
   await stack.group.stop(emulator.child);
   return { baseline, single, steady, bulk, coalescing };
@@ -134,11 +201,25 @@ async function measureAgainstEmulator(bench: Bench): Promise<Pick<BenchResults, 
 /** Reference: the bulk load into a JET server that does nothing, so the emulator's share shows. */
 async function measureAgainstNoopJet(bench: Bench): Promise<BenchResults['bulkNoop']> {
   const { stack, sizes, broker, load, meter } = bench;
-  progress(`   reference: ${sizes.noopRoutes.toLocaleString('en-US')} routes into a no-op JET server, fresh bridge process`);
+  progress(
+    `   reference: ${sizes.noopRoutes.toLocaleString('en-US')} routes into a no-op JET server, fresh bridge process`,
+  );
   const noop = await startNoopJet(stack);
-  const bridge = await startBridge(stack, { label: 'bulk-noop', brokerUrl: broker.url, jetAddress: noop.jetAddress, device: 'r3' });
+  const bridge = await startBridge(stack, {
+    label: 'bulk-noop',
+    brokerUrl: broker.url,
+    jetAddress: noop.jetAddress,
+    device: 'r3',
+  });
   const pids = { mosquitto: broker.child.pid, 'noop-jet': noop.child.pid, bridge: bridge.child.pid };
-  const bulkNoop = await scenario.measureBulk(load, bridge, undefined, sizes, sizes.noopRoutes, meter('bulk-noop', pids));
+  const bulkNoop = await scenario.measureBulk(
+    load,
+    bridge,
+    undefined,
+    sizes,
+    sizes.noopRoutes,
+    meter('bulk-noop', pids),
+  );
   await stack.group.stop(bridge.child);
   await stack.group.stop(noop.child);
   return bulkNoop;
@@ -163,10 +244,19 @@ async function run(group: ChildGroup, dir: string, options: Options): Promise<nu
   const stack: StackOptions = { group, dir, ...(options.profile && { profileDir: PROFILE_DIR }) };
   const broker = await startBroker(group, dir);
   progress(`mosquitto on ${broker.url}; logs in ${dir}`);
-  const load = await LoadClient.connect(broker.url, 'bench-load', [TOPICS.ceiling, TOPICS.echoReply, TOPICS.baselineResult, TOPICS.bridgeResults]);
+  const load = await LoadClient.connect(broker.url, 'bench-load', [
+    TOPICS.ceiling,
+    TOPICS.echoReply,
+    TOPICS.baselineResult,
+    TOPICS.bridgeResults,
+  ]);
   const bench: Bench = { stack, sizes, broker, load, meter };
 
-  const results: BenchResults = { ...(await measureMqtt(bench)), ...(await measureAgainstEmulator(bench)), bulkNoop: await measureAgainstNoopJet(bench) };
+  const results: BenchResults = {
+    ...(await measureMqtt(bench)),
+    ...(await measureAgainstEmulator(bench)),
+    bulkNoop: await measureAgainstNoopJet(bench),
+  };
   await load.close();
   await group.stopAll();
 
@@ -178,14 +268,20 @@ async function run(group: ChildGroup, dir: string, options: Options): Promise<nu
 
   const { machine } = record;
   const load1 = loadBefore.map((l) => l.toFixed(2)).join(' ');
-  process.stdout.write(`\njetbridge bench (${record.mode}): ${command}\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average before ${load1}\n\n`);
-  process.stdout.write(`${formatReport(results, checks, sizes, cpu)}\n\nwritten: ${join(RESULTS_DIR, 'latest.json')}\n`);
+  process.stdout.write(
+    `\njetbridge bench (${record.mode}): ${command}\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average before ${load1}\n\n`,
+  );
+  process.stdout.write(
+    `${formatReport(results, checks, sizes, cpu)}\n\nwritten: ${join(RESULTS_DIR, 'latest.json')}\n`,
+  );
   if (options.profile) printProfiles();
   return checks.some((c) => c.kind === 'correctness' && !c.pass) ? 1 : 0;
 }
 
 function printProfiles(): void {
-  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+  for (const file of readdirSync(PROFILE_DIR)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()) {
     process.stdout.write(`\n${formatProfile(file, summarizeProfile(join(PROFILE_DIR, file), REPO_ROOT))}\n`);
   }
 }

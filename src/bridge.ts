@@ -26,7 +26,12 @@ import type { DeviceStatus } from './jet/device.js';
 import type { BgpPath } from './jet/model.js';
 import { JetDeviceSession } from './jet/session.js';
 import { BridgeMqttClient, type InboundMessage, type MqttTlsOptions } from './mqtt/client.js';
-import { EMBEDDED_BROKER_PROTOCOL_VERSION, isListening, startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import {
+  EMBEDDED_BROKER_PROTOCOL_VERSION,
+  isListening,
+  startEmbeddedBroker,
+  type EmbeddedBroker,
+} from './mqtt/embedded-broker.js';
 import type { DeviceStateMessage } from './mqtt/results.js';
 import { Topics } from './mqtt/topics.js';
 import type { DeviceContext } from './pipeline/context.js';
@@ -57,7 +62,9 @@ interface DeviceParts {
   notify?: NotifyRelay;
 }
 
-function readTls(files: { ca?: string; cert?: string; key?: string } | undefined): Pick<MqttTlsOptions, 'ca' | 'cert' | 'key'> {
+function readTls(
+  files: { ca?: string; cert?: string; key?: string } | undefined,
+): Pick<MqttTlsOptions, 'ca' | 'cert' | 'key'> {
   return {
     ...(files?.ca && { ca: readFileSync(files.ca) }),
     ...(files?.cert && { cert: readFileSync(files.cert) }),
@@ -81,7 +88,10 @@ async function maybeStartBroker(config: BridgeConfig, logger: Logger): Promise<E
     return undefined;
   }
   const broker = await startEmbeddedBroker({ host, port, logger });
-  logger.info({ url: config.mqtt.url }, 'embedded MQTT broker started (MQTT 3.1.1 only; use Mosquitto or another broker for MQTT 5)');
+  logger.info(
+    { url: config.mqtt.url },
+    'embedded MQTT broker started (MQTT 3.1.1 only; use Mosquitto or another broker for MQTT 5)',
+  );
   return broker;
 }
 
@@ -92,10 +102,15 @@ async function startEmulators(config: BridgeConfig, logger: Logger): Promise<Map
   for (const [i, name] of names.entries()) {
     const device = config.devices.find((d) => d.name === name)!;
     const { host, port } = hostPort(device.address);
-    const users = Object.fromEntries([...Object.entries(config.emulator.users).map(([u, s]) => [u, s.value]), [device.username, device.password.value]]);
+    const users = Object.fromEntries([
+      ...Object.entries(config.emulator.users).map(([u, s]) => [u, s.value]),
+      [device.username, device.password.value],
+    ]);
     const stack = await startEmulatorStack({
       emulator: { host, port, dialects: 'both', users, purgeTimeoutMs: config.emulator.purgeTimeoutSec * 1000 },
-      ...(config.emulator.adminPort !== undefined && { admin: { host: '127.0.0.1', port: config.emulator.adminPort === 0 ? 0 : config.emulator.adminPort + i } }),
+      ...(config.emulator.adminPort !== undefined && {
+        admin: { host: '127.0.0.1', port: config.emulator.adminPort === 0 ? 0 : config.emulator.adminPort + i },
+      }),
       ...(config.emulator.notifyMqtt && { notify: { url: config.emulator.notifyMqtt } }),
       hostname: name,
       version: VERSION,
@@ -118,7 +133,14 @@ function createSession(config: BridgeConfig, device: DeviceConfig, logger: Logge
     username: device.username,
     password: device.password,
     clientId: device.clientId,
-    ...(device.tls && { tls: { caFile: device.tls.ca, certFile: device.tls.cert, keyFile: device.tls.key, serverName: device.tls.serverName } }),
+    ...(device.tls && {
+      tls: {
+        caFile: device.tls.ca,
+        certFile: device.tls.cert,
+        keyFile: device.tls.key,
+        serverName: device.tls.serverName,
+      },
+    }),
     rpcTimeoutMs: config.pipeline.rpcTimeoutMs,
     retry: config.pipeline.retry,
     unavailableBudgetMs: device.unavailableBudgetMs,
@@ -133,7 +155,8 @@ function createSession(config: BridgeConfig, device: DeviceConfig, logger: Logge
  */
 function reconcileOnInitialize(parts: DeviceParts, store: ThreadedProgrammedStore, logger: Logger): void {
   const { session, context, config } = parts;
-  const owned = (p: BgpPath) => p.nextHops.length > 0 && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, p.nextHops[0]);
+  const owned = (p: BgpPath) =>
+    p.nextHops.length > 0 && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, p.nextHops[0]);
   let first = true;
   session.onInitialized(async (rebound) => {
     if (rebound && !first) return;
@@ -142,7 +165,13 @@ function reconcileOnInitialize(parts: DeviceParts, store: ThreadedProgrammedStor
     for (const p of report.remove) context.programmed.remove(p);
     await store.apply(config.name, [], report.remove);
     logger.info(
-      { device: config.name, added: report.add.length, updated: report.update.length, removed: report.remove.length, failures: report.failures.length },
+      {
+        device: config.name,
+        added: report.add.length,
+        updated: report.update.length,
+        removed: report.remove.length,
+        failures: report.failures.length,
+      },
       'reconciled the router with the durable state',
     );
   });
@@ -155,7 +184,11 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const metrics = new BridgeMetrics();
   const store = await ThreadedProgrammedStore.open(config.state.path);
   const inbox = new SqliteInbox(inboxFileFor(config.state.path));
-  if (inbox.setAside) logger.error(inbox.setAside, 'the inbox file was unreadable (a machine crash?); moved it aside and started with an empty inbox');
+  if (inbox.setAside)
+    logger.error(
+      inbox.setAside,
+      'the inbox file was unreadable (a machine crash?); moved it aside and started with an empty inbox',
+    );
   const adopted = inbox.adoptFrom(config.state.path);
   if (adopted > 0) logger.info({ count: adopted }, 'moved pending requests from the state file into the inbox file');
 
@@ -166,7 +199,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     clientId: config.mqtt.clientId,
     ...(config.mqtt.username && { username: config.mqtt.username }),
     ...(config.mqtt.password && { password: config.mqtt.password }),
-    ...(config.mqtt.tls && { tls: { ...readTls(config.mqtt.tls), rejectUnauthorized: config.mqtt.tls.rejectUnauthorized, servername: config.mqtt.tls.servername } }),
+    ...(config.mqtt.tls && {
+      tls: {
+        ...readTls(config.mqtt.tls),
+        rejectUnauthorized: config.mqtt.tls.rejectUnauthorized,
+        servername: config.mqtt.tls.servername,
+      },
+    }),
     sessionExpirySec: config.mqtt.sessionExpirySec,
     receiveMaximum: config.mqtt.receiveMaximum,
     qos: config.mqtt.qos,
@@ -186,7 +225,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       programmed,
       policy,
       store,
-      ...(device.rateLimit && { rateLimit: new TokenBucket({ ratePerSec: device.rateLimit.perSec, burst: device.rateLimit.burst }) }),
+      ...(device.rateLimit && {
+        rateLimit: new TokenBucket({ ratePerSec: device.rateLimit.perSec, burst: device.rateLimit.burst }),
+      }),
     };
     const parts: DeviceParts = { config: device, session, context };
     if (device.events.enabled) {
@@ -200,7 +241,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         queueLimit: device.events.queueLimit,
         overflow: device.events.overflow,
         qos: config.mqtt.qos,
-        metrics: { relayed: () => metrics.eventRelayed(device.name, 'monitor'), dropped: (n) => metrics.eventDropped(device.name, 'monitor', n) },
+        metrics: {
+          relayed: () => metrics.eventRelayed(device.name, 'monitor'),
+          dropped: (n) => metrics.eventDropped(device.name, 'monitor', n),
+        },
       });
     }
     if (device.notify) {
@@ -210,7 +254,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           url: device.notify.url,
           ...(device.notify.username && { username: device.notify.username }),
           ...(device.notify.password && { password: device.notify.password }),
-          ...(device.notify.tls && { tls: { ...readTls(device.notify.tls), rejectUnauthorized: device.notify.tls.rejectUnauthorized, servername: device.notify.tls.servername } }),
+          ...(device.notify.tls && {
+            tls: {
+              ...readTls(device.notify.tls),
+              rejectUnauthorized: device.notify.tls.rejectUnauthorized,
+              servername: device.notify.tls.servername,
+            },
+          }),
           topics: device.notify.topics,
           normalize: device.notify.normalize,
         },
@@ -218,7 +268,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         topics,
         logger,
         qos: config.mqtt.qos,
-        metrics: { relayed: () => metrics.eventRelayed(device.name, 'notify'), dropped: (n) => metrics.eventDropped(device.name, 'notify', n) },
+        metrics: {
+          relayed: () => metrics.eventRelayed(device.name, 'notify'),
+          dropped: (n) => metrics.eventDropped(device.name, 'notify', n),
+        },
       });
     }
     reconcileOnInitialize(parts, store, logger);
@@ -229,7 +282,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const statuses = new Map<string, DeviceStatus>();
   const stateSubscriptions: Subscription[] = [];
   for (const [name, parts] of devices) {
-    const drops$ = combineLatest([parts.monitor?.drops$ ?? of(0), parts.notify?.drops$ ?? of(0)]).pipe(map(([a, b]) => a + b));
+    const drops$ = combineLatest([parts.monitor?.drops$ ?? of(0), parts.notify?.drops$ ?? of(0)]).pipe(
+      map(([a, b]) => a + b),
+    );
     stateSubscriptions.push(
       combineLatest([parts.session.status$, drops$]).subscribe(([status, drops]) => {
         statuses.set(name, status);
@@ -241,7 +296,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           ...(status.error && { error: status.error }),
           ...(drops > 0 && { drops }),
         };
-        mqtt.publish(topics.state(name), JSON.stringify(message), { retain: true, qos: 1 }).catch((err) => logger.debug({ device: name, err: (err as Error).message }, 'device state not published'));
+        mqtt
+          .publish(topics.state(name), JSON.stringify(message), { retain: true, qos: 1 })
+          .catch((err) => logger.debug({ device: name, err: (err as Error).message }, 'device state not published'));
       }),
     );
   }
@@ -258,7 +315,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       // A broker that refuses the reply (an ACL, say) would refuse it on every
       // replay too: the request is done. Any other failure keeps it in the inbox.
       if (!(err instanceof ErrorWithReasonCode)) throw err;
-      logger.warn({ topic: msg.responseTopic ?? topic, err: err.message }, 'the broker refused a reply; not retrying it');
+      logger.warn(
+        { topic: msg.responseTopic ?? topic, err: err.message },
+        'the broker refused a reply; not retrying it',
+      );
     }
     if (seq !== undefined) inbox.settle(seq);
   };
@@ -276,7 +336,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   });
   if (recovered.length > 0) logger.info({ count: recovered.length }, 'serving requests accepted before the last stop');
 
-  const opDevices = new Map<string, OpDevice>([...devices].map(([name, p]) => [name, { session: p.session, allowedCommands: p.config.op.allowedCommands }]));
+  const opDevices = new Map<string, OpDevice>(
+    [...devices].map(([name, p]) => [name, { session: p.session, allowedCommands: p.config.op.allowedCommands }]),
+  );
   const pipeline: IntentPipeline = createIntentPipeline({
     devices: new Map([...devices].map(([name, p]) => [name, p.context])),
     topics,
@@ -306,10 +368,19 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   if (config.http.enabled) {
     let connected = false;
     stateSubscriptions.push(mqtt.connected$.subscribe((c) => (connected = c)));
-    http = await startHttpServer({ host: config.http.host, port: config.http.port, metrics, readiness: () => assessReadiness(connected, statuses), logger });
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      readiness: () => assessReadiness(connected, statuses),
+      logger,
+    });
   }
 
-  logger.info({ broker: config.mqtt.url, devices: [...devices.keys()], http: http && `http://${config.http.host}:${http.port}` }, 'jetbridge is running');
+  logger.info(
+    { broker: config.mqtt.url, devices: [...devices.keys()], http: http && `http://${config.http.host}:${http.port}` },
+    'jetbridge is running',
+  );
   printTryIt(config, topics, emulators);
 
   let stopping: Promise<void> | undefined;
@@ -318,7 +389,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       try {
         await pipeline.drain(opts.drainTimeoutMs ?? 10_000);
       } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'drain timed out; unfinished requests stay in the inbox or at the broker');
+        logger.warn(
+          { err: (err as Error).message },
+          'drain timed out; unfinished requests stay in the inbox or at the broker',
+        );
       }
       for (const parts of devices.values()) {
         await parts.monitor?.stop();
@@ -329,7 +403,16 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       const since = new Date().toISOString();
       const announced = Promise.allSettled(
         [...devices.values()].map((p) =>
-          mqtt.publish(topics.state(p.config.name), JSON.stringify({ state: 'down', dialect: p.config.dialect, since, error: 'bridge stopped' } satisfies DeviceStateMessage), { retain: true, qos: 1 }),
+          mqtt.publish(
+            topics.state(p.config.name),
+            JSON.stringify({
+              state: 'down',
+              dialect: p.config.dialect,
+              since,
+              error: 'bridge stopped',
+            } satisfies DeviceStateMessage),
+            { retain: true, qos: 1 },
+          ),
         ),
       );
       // Not past a bound: with the broker gone these wait in the outbox, which stop() discards.

@@ -43,7 +43,10 @@ function required(value: string | undefined, flag: string): string {
 }
 
 /** Calls a grpc-js unary method and resolves with its reply. */
-function call<Req, Rep>(method: (request: Req, callback: (error: ServiceError | null, reply: Rep) => void) => unknown, request: Req): Promise<Rep> {
+function call<Req, Rep>(
+  method: (request: Req, callback: (error: ServiceError | null, reply: Rep) => void) => unknown,
+  request: Req,
+): Promise<Rep> {
   return new Promise((resolve, reject) => method(request, (error, reply) => (error ? reject(error) : resolve(reply))));
 }
 
@@ -82,15 +85,26 @@ async function main(): Promise<void> {
 
   const auth = new LoginClient(jet, credentials.createInsecure());
   const bgp = new BgpRouteClient(jet, credentials.createInsecure(), { channelOverride: auth.getChannel() });
-  const login = await call<LoginRequest, LoginReply>(auth.loginCheck.bind(auth), { userName: required(values.user, '--user'), password: required(values.password, '--password'), clientId, groupId: '' });
+  const login = await call<LoginRequest, LoginReply>(auth.loginCheck.bind(auth), {
+    userName: required(values.user, '--user'),
+    password: required(values.password, '--password'),
+    clientId,
+    groupId: '',
+  });
   if (!login.result) throw new Error('baseline: LoginCheck refused the credentials');
   const init = await call<BgpRouteInitializeRequest, BgpRouteInitializeReply>(bgp.bgpRouteInitialize.bind(bgp), {});
   if (init.status !== InitializeStatus.SUCCESS && init.status !== InitializeStatus.SUCCESS_STATE_REBOUND) {
     throw new Error(`baseline: BgpRouteInitialize answered ${InitializeStatus[init.status]}`);
   }
-  const update = (request: BgpRouteUpdateRequest) => call<BgpRouteUpdateRequest, BgpRouteOperReply>(bgp.bgpRouteUpdate.bind(bgp), request);
+  const update = (request: BgpRouteUpdateRequest) =>
+    call<BgpRouteUpdateRequest, BgpRouteOperReply>(bgp.bgpRouteUpdate.bind(bgp), request);
 
-  const client = await mqtt.connectAsync(required(values.url, '--url'), { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(required(values.url, '--url'), {
+    protocolVersion: 5,
+    clientId,
+    clean: true,
+    reconnectPeriod: 0,
+  });
 
   async function handle(payload: Buffer, packet: IPublishPacket): Promise<void> {
     const correlationData = packet.properties?.correlationData;
@@ -103,7 +117,10 @@ async function main(): Promise<void> {
     } catch (error) {
       result = { ok: false, error: (error as Error).message, results: [] };
     }
-    client.publish(replyTopic, JSON.stringify(result), { qos: 1, ...(correlationData && { properties: { correlationData } }) });
+    client.publish(replyTopic, JSON.stringify(result), {
+      qos: 1,
+      ...(correlationData && { properties: { correlationData } }),
+    });
   }
 
   // One message at a time, in arrival order.

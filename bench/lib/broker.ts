@@ -37,7 +37,12 @@ export async function startBroker(group: ChildGroup, dir: string): Promise<Bench
   const port = await freePort();
   const configFile = join(dir, 'mosquitto.conf');
   writeFileSync(configFile, configText(port));
-  const child = group.start({ name: 'mosquitto', command: 'mosquitto', args: ['-c', configFile], logFile: join(dir, 'mosquitto.log') });
+  const child = group.start({
+    name: 'mosquitto',
+    command: 'mosquitto',
+    args: ['-c', configFile],
+    logFile: join(dir, 'mosquitto.log'),
+  });
   await untilReady(child, 'listening MQTT port', () => isPortOpen(port), 5000);
   return { url: `mqtt://127.0.0.1:${port}`, port, child };
 }

@@ -155,7 +155,9 @@ export class LoadClient {
       const complete = tally.until(() => tally.received === options.count);
       const timedOut = sleep(options.timeoutMs, 'timeout' as const, { ref: false });
       if ((await Promise.race([complete.then(() => 'done' as const), timedOut, this.lost])) === 'timeout') {
-        throw new Error(`${options.count - tally.received} of ${options.count} replies on ${options.topic} did not arrive within ${options.timeoutMs} ms`);
+        throw new Error(
+          `${options.count - tally.received} of ${options.count} replies on ${options.topic} did not arrive within ${options.timeoutMs} ms`,
+        );
       }
       return {
         requests: options.count,
@@ -178,7 +180,9 @@ export class LoadClient {
    * Publishes requests only, for a peer that reports on its own (the sink).
    * Returns when the broker has acknowledged all of them.
    */
-  async publishOnly(options: Omit<ExchangeOptions, 'judge' | 'replyWindow' | 'timeoutMs'>): Promise<{ firstMs: number; lastAckMs: number }> {
+  async publishOnly(
+    options: Omit<ExchangeOptions, 'judge' | 'replyWindow' | 'timeoutMs'>,
+  ): Promise<{ firstMs: number; lastAckMs: number }> {
     return this.publishAll(options, undefined);
   }
 
@@ -196,7 +200,8 @@ export class LoadClient {
     const firstMs = monotonicMs();
     for (let seq = 0; seq < count; seq++) {
       if (ratePerSec !== undefined) await this.pace(firstMs, seq, ratePerSec);
-      if (tally !== undefined && replyWindow !== undefined) await Promise.race([tally.until(() => seq - tally.received < replyWindow), this.lost]);
+      if (tally !== undefined && replyWindow !== undefined)
+        await Promise.race([tally.until(() => seq - tally.received < replyWindow), this.lost]);
       await this.acksBelow(PUBACK_WINDOW);
       this.send(topic, payloadOf(seq), seq);
     }
@@ -269,7 +274,8 @@ export function expectStatus(...accepted: string[]): ReplyJudge {
   return (payload) => {
     const { statuses, error, latencyMs } = resultStatuses(payload);
     const reported = latencyMs === undefined ? {} : { reportedMs: latencyMs };
-    if (statuses.length === 0) return { ok: 0, failed: 1, failure: error ?? 'a result message without results', ...reported };
+    if (statuses.length === 0)
+      return { ok: 0, failed: 1, failure: error ?? 'a result message without results', ...reported };
     let ok = 0;
     let failure: string | undefined;
     for (const status of statuses) {

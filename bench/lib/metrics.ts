@@ -86,7 +86,10 @@ function cpuNow(pids: Record<string, number>): Record<string, number> {
 }
 
 /** Runs `measure` and reports the CPU time each process in `pids` (and the bench) spent meanwhile. */
-export async function withCpuUse<T>(pids: Record<string, number>, measure: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
+export async function withCpuUse<T>(
+  pids: Record<string, number>,
+  measure: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuUse }> {
   const startedAt = performance.now();
   const before = cpuNow(pids);
   const result = await measure();

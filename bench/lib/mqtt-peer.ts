@@ -44,10 +44,17 @@ function required(value: string | undefined, flag: string): string {
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { url: { type: 'string' }, topic: { type: 'string' }, count: { type: 'string' }, 'reply-topic': { type: 'string' }, 'client-id': { type: 'string' } },
+    options: {
+      url: { type: 'string' },
+      topic: { type: 'string' },
+      count: { type: 'string' },
+      'reply-topic': { type: 'string' },
+      'client-id': { type: 'string' },
+    },
   });
   const mode = positionals[0];
-  if (mode !== 'sink' && mode !== 'echo') throw new Error(`mqtt-peer: the mode must be sink or echo, got ${JSON.stringify(mode)}`);
+  if (mode !== 'sink' && mode !== 'echo')
+    throw new Error(`mqtt-peer: the mode must be sink or echo, got ${JSON.stringify(mode)}`);
   const url = required(values.url, '--url');
   const topic = required(values.topic, '--topic');
   const client = await mqtt.connectAsync(url, {
@@ -59,7 +66,8 @@ async function main(): Promise<void> {
 
   if (mode === 'sink') {
     const count = Number(required(values.count, '--count'));
-    if (!(Number.isInteger(count) && count > 0)) throw new Error(`mqtt-peer: --count must be a positive integer, got ${values.count}`);
+    if (!(Number.isInteger(count) && count > 0))
+      throw new Error(`mqtt-peer: --count must be a positive integer, got ${values.count}`);
     const seen = new Uint8Array(count);
     const latencies = new Float64Array(count);
     let received = 0;

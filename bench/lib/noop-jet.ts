@@ -7,7 +7,13 @@
  *
  * Usage: node --import tsx bench/lib/noop-jet.ts --port P
  */
-import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { parseArgs } from 'node:util';
 import { LoginService, type LoginServer } from '../../src/gen/authentication_service.js';
 import {
@@ -20,7 +26,10 @@ import {
 } from '../../src/gen/bgp_route_service.js';
 
 /** SUCCESS for every route of the request. */
-function allDone(call: ServerUnaryCall<{ bgpRoutes: unknown[] }, BgpRouteOperReply>, callback: sendUnaryData<BgpRouteOperReply>): void {
+function allDone(
+  call: ServerUnaryCall<{ bgpRoutes: unknown[] }, BgpRouteOperReply>,
+  callback: sendUnaryData<BgpRouteOperReply>,
+): void {
   callback(null, { status: OperStatus.SUCCESS, operationsCompleted: call.request.bgpRoutes.length });
 }
 
@@ -47,12 +56,15 @@ const bgpRoute: BgpRouteServer = {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string' } } });
   const port = Number(values.port);
-  if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error(`noop-jet: --port must be a TCP port, got ${values.port}`);
+  if (!(Number.isInteger(port) && port > 0 && port < 65536))
+    throw new Error(`noop-jet: --port must be a TCP port, got ${values.port}`);
   const server = new Server();
   server.addService(LoginService, login);
   server.addService(BgpRouteService, bgpRoute);
   await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   process.send?.({ kind: 'ready' });
   const stop = (): void => server.tryShutdown(() => process.exit(0));

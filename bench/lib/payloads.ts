@@ -29,7 +29,8 @@ const NEXT_HOPS = ['192.0.2.1', '192.0.2.2'];
 /** The `n`th /24 of `range`, as `a.b.c.0/24`. */
 export function prefixOf(range: PrefixRange, n: number): string {
   const size = rangeSize(range);
-  if (!(Number.isInteger(n) && n >= 0 && n < size)) throw new RangeError(`${range} prefix number must be 0..${size - 1}, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 0 && n < size))
+    throw new RangeError(`${range} prefix number must be 0..${size - 1}, got ${n}`);
   const first = PREFIX_RANGES[range].first + (n >> 16);
   return `${first}.${(n >> 8) & 255}.${n & 255}.0/24`;
 }
@@ -43,7 +44,12 @@ export interface IntentFields {
 
 /** One announce, as the bridge's intent payload names its fields. */
 export function intentOf(range: PrefixRange, n: number, variant = 0): IntentFields {
-  return { id: `${range}-${n}`, prefix: prefixOf(range, n), nextHops: [NEXT_HOPS[variant % NEXT_HOPS.length]!], localPref: 100 + variant };
+  return {
+    id: `${range}-${n}`,
+    prefix: prefixOf(range, n),
+    nextHops: [NEXT_HOPS[variant % NEXT_HOPS.length]!],
+    localPref: 100 + variant,
+  };
 }
 
 /** A single-intent payload. */

@@ -98,12 +98,17 @@ export class BenchChild {
         if (value !== undefined) finish(() => resolve(value));
       };
       const timer = setTimeout(
-        () => finish(() => reject(new Error(`${this.spec.name} sent no report within ${timeoutMs} ms:\n${this.logTail()}`))),
+        () =>
+          finish(() =>
+            reject(new Error(`${this.spec.name} sent no report within ${timeoutMs} ms:\n${this.logTail()}`)),
+          ),
         timeoutMs,
       );
       this.child.on('message', onMessage);
       void this.exited.then(() =>
-        finish(() => reject(new Error(`${this.spec.name} exited while the bench waited for its report:\n${this.logTail()}`))),
+        finish(() =>
+          reject(new Error(`${this.spec.name} exited while the bench waited for its report:\n${this.logTail()}`)),
+        ),
       );
     });
   }
@@ -122,7 +127,9 @@ export class ChildGroup {
   start(spec: ChildSpec): BenchChild {
     const log = openSync(spec.logFile, 'a');
     try {
-      const child = spawn(spec.command, spec.args, { stdio: spec.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log] });
+      const child = spawn(spec.command, spec.args, {
+        stdio: spec.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
+      });
       const managed = new BenchChild(spec, child);
       this.children.push(managed);
       return managed;
@@ -161,7 +168,12 @@ export class ChildGroup {
  * Polls `check` until it answers true. Fails early with the child's log when
  * the child exits, or after `timeoutMs`.
  */
-export async function untilReady(child: BenchChild, what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function untilReady(
+  child: BenchChild,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!child.running) throw new Error(`${child.spec.name} exited before ${what}:\n${child.logTail()}`);

@@ -34,7 +34,10 @@ export interface ProfileSummary {
 function locationOf({ functionName, url, lineNumber }: ProfileNode['callFrame'], repoRoot: string): string {
   const name = functionName || '(anonymous)';
   if (url === '') return name;
-  const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(repoRoot, '');
+  const file = url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(repoRoot, '');
   return `${name} (${file}:${lineNumber + 1})`;
 }
 
@@ -67,7 +70,9 @@ export function summarizeProfile(file: string, repoRoot: string, limit = 15): Pr
 export function formatProfile(name: string, summary: ProfileSummary): string {
   const lines = [`${name}: busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms; top self time:`];
   for (const entry of summary.top) {
-    lines.push(`  ${entry.selfMs.toFixed(0).padStart(7)} ms ${entry.percent.toFixed(1).padStart(5)}%  ${entry.location}`);
+    lines.push(
+      `  ${entry.selfMs.toFixed(0).padStart(7)} ms ${entry.percent.toFixed(1).padStart(5)}%  ${entry.location}`,
+    );
   }
   return lines.join('\n');
 }

@@ -54,7 +54,13 @@ function allResults(name: string, figure: { count: number; failed: number; failu
 }
 
 function programmed(name: string, expected: number, actual: number): Check {
-  return { name, kind: 'correctness', target: `${int(expected)} routes in the emulator`, value: `${int(actual)}`, pass: actual === expected };
+  return {
+    name,
+    kind: 'correctness',
+    target: `${int(expected)} routes in the emulator`,
+    value: `${int(actual)}`,
+    pass: actual === expected,
+  };
 }
 
 export function evaluate(results: BenchResults): Check[] {
@@ -63,12 +69,48 @@ export function evaluate(results: BenchResults): Check[] {
   const ofCeiling = single.perSec / ceiling.perSec;
   const steadyLimit = DEBOUNCE_MS + 25;
   return [
-    { name: 'single vs baseline', kind: 'target', target: '>= 10x baseline', value: `${overBaseline.toFixed(1)}x`, pass: overBaseline >= 10 },
-    { name: 'single vs ceiling', kind: 'target', target: '>= 60% of ceiling', value: percent(ofCeiling), pass: ofCeiling >= 0.6 },
-    { name: 'steady p99', kind: 'target', target: `p99 <= ${steadyLimit} ms`, value: ms(steady.latency.p99Ms), pass: steady.latency.p99Ms <= steadyLimit },
-    { name: 'bulk rate', kind: 'target', target: '>= 50,000 routes/s', value: `${int(bulk.perSec)} routes/s`, pass: bulk.perSec >= 50_000 },
-    { name: 'bulk memory', kind: 'target', target: 'peak RSS <= 1 GiB', value: `${int(bulk.peakRssBytes / MIB)} MiB`, pass: bulk.peakRssBytes <= GIB },
-    { name: 'coalescing', kind: 'target', target: 'exactly 1 JET request', value: `${coalescing.jetRequests}`, pass: coalescing.jetRequests === 1 },
+    {
+      name: 'single vs baseline',
+      kind: 'target',
+      target: '>= 10x baseline',
+      value: `${overBaseline.toFixed(1)}x`,
+      pass: overBaseline >= 10,
+    },
+    {
+      name: 'single vs ceiling',
+      kind: 'target',
+      target: '>= 60% of ceiling',
+      value: percent(ofCeiling),
+      pass: ofCeiling >= 0.6,
+    },
+    {
+      name: 'steady p99',
+      kind: 'target',
+      target: `p99 <= ${steadyLimit} ms`,
+      value: ms(steady.latency.p99Ms),
+      pass: steady.latency.p99Ms <= steadyLimit,
+    },
+    {
+      name: 'bulk rate',
+      kind: 'target',
+      target: '>= 50,000 routes/s',
+      value: `${int(bulk.perSec)} routes/s`,
+      pass: bulk.perSec >= 50_000,
+    },
+    {
+      name: 'bulk memory',
+      kind: 'target',
+      target: 'peak RSS <= 1 GiB',
+      value: `${int(bulk.peakRssBytes / MIB)} MiB`,
+      pass: bulk.peakRssBytes <= GIB,
+    },
+    {
+      name: 'coalescing',
+      kind: 'target',
+      target: 'exactly 1 JET request',
+      value: `${coalescing.jetRequests}`,
+      pass: coalescing.jetRequests === 1,
+    },
     allResults('baseline results', baseline, 'results'),
     allResults('single results', single, 'results'),
     programmed('single routes', single.count, single.programmed),
@@ -106,22 +148,60 @@ function rows(results: BenchResults, checks: Check[], sizes: Sizes): Row[] {
   const { ceiling, oneWay, echo, baseline, single, steady, bulk, bulkNoop, coalescing } = results;
   const bridgePart = steady.bridgeLatency ? `; in the bridge ${latencyText(steady.bridgeLatency)}` : '';
   return [
-    { scenario: `1. ceiling: MQTT publisher -> broker -> subscriber, QoS 1 (${int(ceiling.count)})`, figure: `${int(ceiling.perSec)} msg/s; ${latencyText(ceiling.latency)}` },
-    { scenario: '   ref: subscriber in its own process', figure: `${int(oneWay.perSec)} msg/s; ${latencyText(oneWay.latency)}`, target: 'reference' },
-    { scenario: '   ref: echo process in the bridge\'s place (no work)', figure: `${int(echo.perSec)} msg/s; ${latencyText(echo.latency)}`, target: 'reference' },
-    { scenario: `2. baseline: one JET call per message (${int(baseline.count)})`, figure: `${int(baseline.perSec)} intents/s; ${latencyText(baseline.latency)}` },
-    { scenario: `3. jetbridge single intents (${int(single.count)})`, figure: `${int(single.perSec)} intents/s; ${latencyText(single.latency)}`, ...verdictOf(checks, 'single vs baseline') },
-    { scenario: '', figure: `(${percent(single.perSec / echo.perSec)} of the echo reference)`, ...verdictOf(checks, 'single vs ceiling') },
-    { scenario: `4. jetbridge steady ${int(steady.targetRatePerSec)}/s for ${sizes.steadySeconds} s`, figure: `${latencyText(steady.latency)}, max ${ms(steady.latency.maxMs)}`, ...verdictOf(checks, 'steady p99') },
+    {
+      scenario: `1. ceiling: MQTT publisher -> broker -> subscriber, QoS 1 (${int(ceiling.count)})`,
+      figure: `${int(ceiling.perSec)} msg/s; ${latencyText(ceiling.latency)}`,
+    },
+    {
+      scenario: '   ref: subscriber in its own process',
+      figure: `${int(oneWay.perSec)} msg/s; ${latencyText(oneWay.latency)}`,
+      target: 'reference',
+    },
+    {
+      scenario: "   ref: echo process in the bridge's place (no work)",
+      figure: `${int(echo.perSec)} msg/s; ${latencyText(echo.latency)}`,
+      target: 'reference',
+    },
+    {
+      scenario: `2. baseline: one JET call per message (${int(baseline.count)})`,
+      figure: `${int(baseline.perSec)} intents/s; ${latencyText(baseline.latency)}`,
+    },
+    {
+      scenario: `3. jetbridge single intents (${int(single.count)})`,
+      figure: `${int(single.perSec)} intents/s; ${latencyText(single.latency)}`,
+      ...verdictOf(checks, 'single vs baseline'),
+    },
+    {
+      scenario: '',
+      figure: `(${percent(single.perSec / echo.perSec)} of the echo reference)`,
+      ...verdictOf(checks, 'single vs ceiling'),
+    },
+    {
+      scenario: `4. jetbridge steady ${int(steady.targetRatePerSec)}/s for ${sizes.steadySeconds} s`,
+      figure: `${latencyText(steady.latency)}, max ${ms(steady.latency.maxMs)}`,
+      ...verdictOf(checks, 'steady p99'),
+    },
     { scenario: '', figure: `(sent ${int(steady.sentRatePerSec)}/s${bridgePart})` },
-    { scenario: `5. jetbridge bulk ${int(bulk.routes)} routes, arrays of ${int(bulk.arraySize)}`, figure: `${int(bulk.perSec)} routes/s into the emulator`, ...verdictOf(checks, 'bulk rate') },
+    {
+      scenario: `5. jetbridge bulk ${int(bulk.routes)} routes, arrays of ${int(bulk.arraySize)}`,
+      figure: `${int(bulk.perSec)} routes/s into the emulator`,
+      ...verdictOf(checks, 'bulk rate'),
+    },
     {
       scenario: '',
       figure: `peak RSS ${int(bulk.peakRssBytes / MIB)} MiB, ${int(bulk.bytesPerRoute)} B/route${bulk.peakReset ? '' : ' (peak since start)'}`,
       ...verdictOf(checks, 'bulk memory'),
     },
-    { scenario: `   ref: ${int(bulkNoop.routes)} routes into a no-op JET server`, figure: `${int(bulkNoop.perSec)} routes/s`, target: 'reference' },
-    { scenario: `6. coalescing: ${coalescing.intents} flaps of one prefix`, figure: `${coalescing.jetRequests} JET request(s)`, ...verdictOf(checks, 'coalescing') },
+    {
+      scenario: `   ref: ${int(bulkNoop.routes)} routes into a no-op JET server`,
+      figure: `${int(bulkNoop.perSec)} routes/s`,
+      target: 'reference',
+    },
+    {
+      scenario: `6. coalescing: ${coalescing.intents} flaps of one prefix`,
+      figure: `${coalescing.jetRequests} JET request(s)`,
+      ...verdictOf(checks, 'coalescing'),
+    },
   ];
 }
 
@@ -130,7 +210,8 @@ function table(lines: Row[]): string {
   const all = [header, ...lines];
   const width = (key: keyof Row) => Math.max(...all.map((row) => (row[key] ?? '').length));
   const [w1, w2, w3] = [width('scenario'), width('figure'), width('target')];
-  const line = (row: Row) => `${row.scenario.padEnd(w1)} | ${row.figure.padEnd(w2)} | ${(row.target ?? '').padEnd(w3)} | ${row.verdict ?? ''}`.trimEnd();
+  const line = (row: Row) =>
+    `${row.scenario.padEnd(w1)} | ${row.figure.padEnd(w2)} | ${(row.target ?? '').padEnd(w3)} | ${row.verdict ?? ''}`.trimEnd();
   return [line(header), '-'.repeat(w1 + w2 + w3 + 16), ...lines.map(line)].join('\n');
 }
 
@@ -154,19 +235,34 @@ function cpuLines(results: BenchResults, cpu: Record<string, CpuUse>): string[] 
   return Object.entries(cpu).map(([name, { wallMs, cpuMs }]) => {
     const shares = Object.entries(cpuMs).map(([proc, used]) => `${proc} ${((100 * used) / wallMs).toFixed(0)}%`);
     const item = items[name];
-    const perItem = item ? Object.entries(cpuMs).map(([proc, used]) => `${proc} ${((1000 * used) / item.count).toFixed(1)}`) : [];
+    const perItem = item
+      ? Object.entries(cpuMs).map(([proc, used]) => `${proc} ${((1000 * used) / item.count).toFixed(1)}`)
+      : [];
     return `  ${name.padEnd(10)} ${String(wallMs).padStart(6)} ms: ${shares.join(', ')}${item ? `; CPU us/${item.unit}: ${perItem.join(', ')}` : ''}`;
   });
 }
 
-export function formatReport(results: BenchResults, checks: Check[], sizes: Sizes, cpu: Record<string, CpuUse>): string {
+export function formatReport(
+  results: BenchResults,
+  checks: Check[],
+  sizes: Sizes,
+  cpu: Record<string, CpuUse>,
+): string {
   const failedChecks = checks.filter((c) => c.kind === 'correctness' && !c.pass);
   const targets = checks.filter((c) => c.kind === 'target');
   const lines = [table(rows(results, checks, sizes)), ''];
   lines.push(`targets met: ${targets.filter((c) => c.pass).length} of ${targets.length}`);
-  lines.push(failedChecks.length === 0 ? 'correctness: every result arrived and succeeded; every route reached the emulator' : 'CORRECTNESS FAILURES:');
+  lines.push(
+    failedChecks.length === 0
+      ? 'correctness: every result arrived and succeeded; every route reached the emulator'
+      : 'CORRECTNESS FAILURES:',
+  );
   for (const check of failedChecks) lines.push(`  ${check.name}: expected ${check.target}, got ${check.value}`);
-  lines.push('', 'CPU during each measurement (share of one core; the machine has two, shared with others):', ...cpuLines(results, cpu));
+  lines.push(
+    '',
+    'CPU during each measurement (share of one core; the machine has two, shared with others):',
+    ...cpuLines(results, cpu),
+  );
   return lines.join('\n');
 }
 
@@ -180,13 +276,25 @@ export interface BenchRecord {
   checks: Check[];
 }
 
-export function benchRecord(mode: BenchRecord['mode'], command: string, sizes: Sizes, results: BenchResults, checks: Check[], loadBefore: number[]): BenchRecord {
+export function benchRecord(
+  mode: BenchRecord['mode'],
+  command: string,
+  sizes: Sizes,
+  results: BenchResults,
+  checks: Check[],
+  loadBefore: number[],
+): BenchRecord {
   const cpuList = cpus();
   return {
     date: new Date().toISOString(),
     mode,
     command,
-    machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model ?? 'unknown', node: process.version, loadAverage: loadBefore },
+    machine: {
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage: loadBefore,
+    },
     settings: { debounceMs: DEBOUNCE_MS, sizes },
     results,
     checks,

@@ -99,9 +99,20 @@ export const WARM_UP_REQUESTS = 2_000;
  * measured and whatever they answer. They use the top of `range`, away from
  * the measured prefixes.
  */
-export async function warmUp(load: LoadClient, topic: string, range: PrefixRange, count = WARM_UP_REQUESTS): Promise<void> {
+export async function warmUp(
+  load: LoadClient,
+  topic: string,
+  range: PrefixRange,
+  count = WARM_UP_REQUESTS,
+): Promise<void> {
   const offset = rangeSize(range) - count;
-  await load.exchange({ topic, count, payloadOf: (seq) => singlePayload(range, offset + seq), judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS });
+  await load.exchange({
+    topic,
+    count,
+    payloadOf: (seq) => singlePayload(range, offset + seq),
+    judge: anyReply,
+    timeoutMs: REPLY_TIMEOUT_MS,
+  });
 }
 
 /**
@@ -109,30 +120,62 @@ export async function warmUp(load: LoadClient, topic: string, range: PrefixRange
  * subscriber client, same process, QoS 1, the single-intent payloads. The
  * load generator does exactly this work per intent in every scenario.
  */
-export async function measureCeiling(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+export async function measureCeiling(
+  load: LoadClient,
+  topic: string,
+  count: number,
+  meter: Meter = unmetered,
+): Promise<Throughput> {
   const payloadOf = single('ceiling', count);
-  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })));
+  return throughput(
+    await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })),
+  );
 }
 
 /** 1b. Publisher → broker → a subscriber in its own process (reference): the broker's one-way rate. */
-export async function measureOneWay(load: LoadClient, sink: BenchChild, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+export async function measureOneWay(
+  load: LoadClient,
+  sink: BenchChild,
+  topic: string,
+  count: number,
+  meter: Meter = unmetered,
+): Promise<Throughput> {
   const payloadOf = single('ceiling', count);
-  const report = sink.nextMessage((m) => ((m as SinkReport).kind === 'sink-report' ? (m as SinkReport) : undefined), REPLY_TIMEOUT_MS);
-  const [sent, { lastAtMs, latency }] = await meter(() => Promise.all([load.publishOnly({ topic, count, payloadOf }), report]));
+  const report = sink.nextMessage(
+    (m) => ((m as SinkReport).kind === 'sink-report' ? (m as SinkReport) : undefined),
+    REPLY_TIMEOUT_MS,
+  );
+  const [sent, { lastAtMs, latency }] = await meter(() =>
+    Promise.all([load.publishOnly({ topic, count, payloadOf }), report]),
+  );
   const elapsedMs = lastAtMs - sent.firstMs;
   return { count, elapsedMs, perSec: (count * 1000) / elapsedMs, latency, failed: 0 };
 }
 
 /** 1c. Publisher → broker → echo process → broker → subscriber (reference): a bridge's MQTT path with no work. */
-export async function measureEcho(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+export async function measureEcho(
+  load: LoadClient,
+  topic: string,
+  count: number,
+  meter: Meter = unmetered,
+): Promise<Throughput> {
   const payloadOf = single('ceiling', count);
-  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })));
+  return throughput(
+    await meter(() => load.exchange({ topic, count, payloadOf, judge: anyReply, timeoutMs: REPLY_TIMEOUT_MS })),
+  );
 }
 
 /** 2. The per-message baseline bridge. */
-export async function measureBaseline(load: LoadClient, topic: string, count: number, meter: Meter = unmetered): Promise<Throughput> {
+export async function measureBaseline(
+  load: LoadClient,
+  topic: string,
+  count: number,
+  meter: Meter = unmetered,
+): Promise<Throughput> {
   const payloadOf = single('baseline', count);
-  return throughput(await meter(() => load.exchange({ topic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS })));
+  return throughput(
+    await meter(() => load.exchange({ topic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS })),
+  );
 }
 
 /** The routes the emulator holds for `clientId`. */
@@ -147,10 +190,18 @@ export interface SingleResult extends Throughput {
 }
 
 /** 3. One intent per message on distinct prefixes, as fast as the publisher goes. */
-export async function measureSingle(load: LoadClient, bridge: RunningBridge, adminUrl: string, count: number, meter: Meter = unmetered): Promise<SingleResult> {
+export async function measureSingle(
+  load: LoadClient,
+  bridge: RunningBridge,
+  adminUrl: string,
+  count: number,
+  meter: Meter = unmetered,
+): Promise<SingleResult> {
   const payloadOf = single('single', count);
   const before = await emulatorRouteCount(adminUrl, bridge.jetClientId);
-  const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS }));
+  const result = await meter(() =>
+    load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS }),
+  );
   const programmed = (await emulatorRouteCount(adminUrl, bridge.jetClientId)) - before;
   return { ...throughput(result), programmed };
 }
@@ -170,13 +221,35 @@ export const STEADY_LEAD_IN_SECONDS = 2;
  * the figure is the bridge in its steady state, not still clearing up after
  * the burst of the scenario before.
  */
-export async function measureSteady(load: LoadClient, bridge: RunningBridge, ratePerSec: number, seconds: number, meter: Meter = unmetered): Promise<SteadyResult> {
+export async function measureSteady(
+  load: LoadClient,
+  bridge: RunningBridge,
+  ratePerSec: number,
+  seconds: number,
+  meter: Meter = unmetered,
+): Promise<SteadyResult> {
   const count = ratePerSec * seconds;
   const leadIn = ratePerSec * STEADY_LEAD_IN_SECONDS;
   // One set of distinct prefixes: the measured intents first, the lead-in's after them.
   const payloadOf = single('steady', count + leadIn);
-  await load.exchange({ topic: bridge.intentTopic, count: leadIn, payloadOf: (seq) => payloadOf(count + seq), judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS });
-  const result = await meter(() => load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, ratePerSec, timeoutMs: REPLY_TIMEOUT_MS }));
+  await load.exchange({
+    topic: bridge.intentTopic,
+    count: leadIn,
+    payloadOf: (seq) => payloadOf(count + seq),
+    judge: allSucceed,
+    ratePerSec,
+    timeoutMs: REPLY_TIMEOUT_MS,
+  });
+  const result = await meter(() =>
+    load.exchange({
+      topic: bridge.intentTopic,
+      count,
+      payloadOf,
+      judge: allSucceed,
+      ratePerSec,
+      timeoutMs: REPLY_TIMEOUT_MS,
+    }),
+  );
   return { ...throughput(result), targetRatePerSec: ratePerSec, sentRatePerSec: (count * 1000) / result.publishMs };
 }
 
@@ -191,7 +264,11 @@ export interface CoalescingResult {
 }
 
 /** 6. `flaps` intents for one prefix, published back to back inside one debounce window. */
-export async function measureCoalescing(load: LoadClient, bridge: RunningBridge, flaps: number): Promise<CoalescingResult> {
+export async function measureCoalescing(
+  load: LoadClient,
+  bridge: RunningBridge,
+  flaps: number,
+): Promise<CoalescingResult> {
   let succeeded = 0;
   let superseded = 0;
   const either = expectStatus('SUCCESS', 'SUPERSEDED');
@@ -204,11 +281,24 @@ export async function measureCoalescing(load: LoadClient, bridge: RunningBridge,
   };
   const before = await jetRequestCount(bridge.metricsUrl);
   // Every flap names the same prefix; the variant changes its next hop and local preference.
-  const result = await load.exchange({ topic: bridge.intentTopic, count: flaps, payloadOf: (seq) => singlePayload('coalescing', 0, seq), judge, timeoutMs: REPLY_TIMEOUT_MS });
+  const result = await load.exchange({
+    topic: bridge.intentTopic,
+    count: flaps,
+    payloadOf: (seq) => singlePayload('coalescing', 0, seq),
+    judge,
+    timeoutMs: REPLY_TIMEOUT_MS,
+  });
   // The JET request is observed before its result is published; a moment more catches a stray second one.
   await sleep(200);
   const jetRequests = (await jetRequestCount(bridge.metricsUrl)) - before;
-  return { intents: flaps, jetRequests, succeeded, superseded, failed: result.failed, ...(result.failure !== undefined && { failure: result.failure }) };
+  return {
+    intents: flaps,
+    jetRequests,
+    succeeded,
+    superseded,
+    failed: result.failed,
+    ...(result.failure !== undefined && { failure: result.failure }),
+  };
 }
 
 export interface BulkResult extends Throughput {
@@ -236,13 +326,23 @@ export async function measureBulk(
   meter: Meter = unmetered,
 ): Promise<BulkResult> {
   const messages = Math.ceil(routes / sizes.bulkArraySize);
-  const payloadOf = prebuilt(messages, (seq) => arrayPayload('bulk', seq * sizes.bulkArraySize, Math.min(sizes.bulkArraySize, routes - seq * sizes.bulkArraySize)));
-  const countRoutes = async () => (adminUrl === undefined ? undefined : emulatorRouteCount(adminUrl, bridge.jetClientId));
+  const payloadOf = prebuilt(messages, (seq) =>
+    arrayPayload('bulk', seq * sizes.bulkArraySize, Math.min(sizes.bulkArraySize, routes - seq * sizes.bulkArraySize)),
+  );
+  const countRoutes = async () =>
+    adminUrl === undefined ? undefined : emulatorRouteCount(adminUrl, bridge.jetClientId);
   const before = await countRoutes();
   const peakReset = resetPeakRss(bridge.child.pid);
   const { rssBytes: rssBeforeBytes } = processMemory(bridge.child.pid);
   const result = await meter(() =>
-    load.exchange({ topic: bridge.intentTopic, count: messages, payloadOf, judge: allSucceed, replyWindow: sizes.bulkInFlight, timeoutMs: REPLY_TIMEOUT_MS }),
+    load.exchange({
+      topic: bridge.intentTopic,
+      count: messages,
+      payloadOf,
+      judge: allSucceed,
+      replyWindow: sizes.bulkInFlight,
+      timeoutMs: REPLY_TIMEOUT_MS,
+    }),
   );
   const { peakRssBytes } = processMemory(bridge.child.pid);
   const after = await countRoutes();

@@ -86,7 +86,15 @@ export async function startBridge(options: StackOptions, setup: BridgeSetup): Pr
   const jetClientId = `bench-${setup.label}`;
   const config = {
     mqtt: { url: setup.brokerUrl, clientId: `bench-${setup.label}-mqtt` },
-    devices: [{ name: setup.device, address: setup.jetAddress, username: JET_USER.user, password: JET_USER.password, clientId: jetClientId }],
+    devices: [
+      {
+        name: setup.device,
+        address: setup.jetAddress,
+        username: JET_USER.user,
+        password: JET_USER.password,
+        clientId: jetClientId,
+      },
+    ],
     emulator: { enabled: false },
     http: { enabled: true, host: '127.0.0.1', port: httpPort },
     state: { path: join(options.dir, `${setup.label}-state.db`) },
@@ -139,11 +147,32 @@ export function startBaseline(options: StackOptions, setup: BaselineSetup): Prom
 }
 
 export function startSink(options: StackOptions, brokerUrl: string, topic: string, count: number): Promise<BenchChild> {
-  return startTsPeer(options, 'sink', 'mqtt-peer.ts', ['sink', '--url', brokerUrl, '--topic', topic, '--count', String(count)]);
+  return startTsPeer(options, 'sink', 'mqtt-peer.ts', [
+    'sink',
+    '--url',
+    brokerUrl,
+    '--topic',
+    topic,
+    '--count',
+    String(count),
+  ]);
 }
 
-export function startEcho(options: StackOptions, brokerUrl: string, topic: string, replyTopic: string): Promise<BenchChild> {
-  return startTsPeer(options, 'echo', 'mqtt-peer.ts', ['echo', '--url', brokerUrl, '--topic', topic, '--reply-topic', replyTopic]);
+export function startEcho(
+  options: StackOptions,
+  brokerUrl: string,
+  topic: string,
+  replyTopic: string,
+): Promise<BenchChild> {
+  return startTsPeer(options, 'echo', 'mqtt-peer.ts', [
+    'echo',
+    '--url',
+    brokerUrl,
+    '--topic',
+    topic,
+    '--reply-topic',
+    replyTopic,
+  ]);
 }
 
 export interface RunningNoopJet {

@@ -11,7 +11,12 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('run the bridge: MQTT intents in, JET requests out, results and events back to MQTT')
     .option('-c, --config <file>', 'config file', 'bridge.config.json')
-    .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight batches may take to finish', parseMilliseconds, 10_000)
+    .option(
+      '--drain-timeout <ms>',
+      'on SIGTERM, how long in-flight batches may take to finish',
+      parseMilliseconds,
+      10_000,
+    )
     .action(async (flags: { config: string; drainTimeout: number }) => {
       const config = loadConfigFile(flags.config);
       const logger = createLogger(config.log.level);
@@ -36,6 +41,8 @@ export function registerValidateCommand(program: Command): void {
     .action((file: string) => {
       const config = loadConfigFile(file);
       const devices = config.devices.map((d) => `${d.name} (${d.dialect} at ${d.address})`).join(', ');
-      process.stdout.write(`${file} is valid: broker ${config.mqtt.url}, topic prefix "${config.mqtt.topicPrefix}", devices ${devices}\n`);
+      process.stdout.write(
+        `${file} is valid: broker ${config.mqtt.url}, topic prefix "${config.mqtt.topicPrefix}", devices ${devices}\n`,
+      );
     });
 }

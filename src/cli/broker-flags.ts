@@ -34,7 +34,10 @@ export interface CliConnection {
 
 export function withBrokerFlags(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', `bridge config file to read the broker URL, topic prefix and credentials from (default: ${DEFAULT_CONFIG_FILE} when present)`)
+    .option(
+      '-c, --config <file>',
+      `bridge config file to read the broker URL, topic prefix and credentials from (default: ${DEFAULT_CONFIG_FILE} when present)`,
+    )
     .option('--url <url>', `MQTT broker URL (overrides the config; default ${DEFAULT_URL})`, parseBrokerUrl)
     .option('--prefix <prefix>', `topic prefix (overrides the config; default "${DEFAULT_PREFIX}")`)
     .option(
@@ -67,7 +70,10 @@ export async function connect(flags: BrokerFlags): Promise<CliConnection> {
   } catch (err) {
     return fail(ExitCode.Usage, `--prefix: ${(err as Error).message}`);
   }
-  const onFallback = () => process.stderr.write(`jetbridge: ${opts.url} does not speak MQTT 5 (the embedded broker does not); using MQTT 3.1.1\n`);
+  const onFallback = () =>
+    process.stderr.write(
+      `jetbridge: ${opts.url} does not speak MQTT 5 (the embedded broker does not); using MQTT 3.1.1\n`,
+    );
   try {
     return { client: await connectCli(opts, onFallback), topics, timeoutMs: flags.timeout };
   } catch (err) {

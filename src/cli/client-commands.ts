@@ -35,7 +35,10 @@ function readTextFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    return fail(ExitCode.Usage, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return fail(
+      ExitCode.Usage,
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -55,8 +58,12 @@ async function withRequester(connection: CliConnection, work: (requester: Reques
 }
 
 /** `send`: one intent (or a file of them) as one request; prints the result. */
-async function send(intentArg: string | undefined, flags: BrokerFlags & { device: string; file?: string }): Promise<void> {
-  if (intentArg !== undefined && flags.file !== undefined) fail(ExitCode.Usage, 'give the intent as an argument or --file, not both');
+async function send(
+  intentArg: string | undefined,
+  flags: BrokerFlags & { device: string; file?: string },
+): Promise<void> {
+  if (intentArg !== undefined && flags.file !== undefined)
+    fail(ExitCode.Usage, 'give the intent as an argument or --file, not both');
   const what = flags.file ?? 'the intent';
   const text = flags.file !== undefined ? readTextFile(flags.file) : intentArg;
   if (text === undefined) fail(ExitCode.Usage, 'give an intent as JSON or --file <intents.json>');
@@ -64,7 +71,13 @@ async function send(intentArg: string | undefined, flags: BrokerFlags & { device
   const connection = await connect(flags);
   const { topics, timeoutMs } = connection;
   await withRequester(connection, async (requester) => {
-    const reply = await requester.request(topics.intent(flags.device), request.payload, request.correlationId, topics.intentResult(flags.device), timeoutMs);
+    const reply = await requester.request(
+      topics.intent(flags.device),
+      request.payload,
+      request.correlationId,
+      topics.intentResult(flags.device),
+      timeoutMs,
+    );
     const result = JSON.parse(reply.toString()) as ResultMessage;
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = result.ok ? ExitCode.Ok : ExitCode.Failed;
@@ -74,18 +87,30 @@ async function send(intentArg: string | undefined, flags: BrokerFlags & { device
 interface RoutesReply {
   ok: boolean;
   error?: string;
-  routes?: Array<{ prefix: string; table: string; nextHops: string[]; cookie: string; localPref?: number; routePref?: number }>;
+  routes?: Array<{
+    prefix: string;
+    table: string;
+    nextHops: string[];
+    cookie: string;
+    localPref?: number;
+    routePref?: number;
+  }>;
 }
 
 /** `routes`: asks the bridge to Get the device's programmed routes. */
-async function routes(device: string, flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean }): Promise<void> {
+async function routes(
+  device: string,
+  flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean },
+): Promise<void> {
   if (flags.orLonger && flags.match === undefined) fail(ExitCode.Usage, '--or-longer needs --match <prefix>');
   const connection = await connect(flags);
   const { topics, timeoutMs } = connection;
   await withRequester(connection, async (requester) => {
     const id = newRequestId();
     const query = { id, ...(flags.match !== undefined && { prefix: flags.match, orLonger: flags.orLonger === true }) };
-    const reply = JSON.parse((await requester.request(topics.get(device), query, id, topics.getResult(device), timeoutMs)).toString()) as RoutesReply;
+    const reply = JSON.parse(
+      (await requester.request(topics.get(device), query, id, topics.getResult(device), timeoutMs)).toString(),
+    ) as RoutesReply;
     if (flags.json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
     else if (!reply.ok) process.stderr.write(`error: ${reply.error}\n`);
     else {
@@ -102,12 +127,24 @@ async function routes(device: string, flags: BrokerFlags & { match?: string; orL
 
 /** An Intent back into its MQTT payload form. */
 function announcePayload(i: Intent): Record<string, unknown> {
-  return { ...(i.id !== undefined && { id: i.id }), action: i.action, prefix: `${i.prefix}/${i.length}`, table: i.table, nextHops: i.nextHops, ...i.attributes };
+  return {
+    ...(i.id !== undefined && { id: i.id }),
+    action: i.action,
+    prefix: `${i.prefix}/${i.length}`,
+    table: i.table,
+    nextHops: i.nextHops,
+    ...i.attributes,
+  };
 }
 
 /** A withdraw of every path of the intent's destination. */
 function withdrawPayload(i: Intent): Record<string, unknown> {
-  return { ...(i.id !== undefined && { id: i.id }), action: 'withdraw', prefix: `${i.prefix}/${i.length}`, table: i.table };
+  return {
+    ...(i.id !== undefined && { id: i.id }),
+    action: 'withdraw',
+    prefix: `${i.prefix}/${i.length}`,
+    table: i.table,
+  };
 }
 
 /** What `apply` prints at the end: routes by status, and the paths the router changed. */
@@ -143,7 +180,10 @@ class ApplyTally {
 }
 
 /** `apply`: pushes a routes file (demo-app TOML or JSON) through the bridge, in chunks. */
-async function apply(file: string, flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number }): Promise<void> {
+async function apply(
+  file: string,
+  flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number },
+): Promise<void> {
   let intents: Intent[];
   try {
     intents = readRoutesFile(file);
@@ -153,7 +193,9 @@ async function apply(file: string, flags: BrokerFlags & { device: string; withdr
   const payloads = intents.map(flags.withdraw ? withdrawPayload : announcePayload);
   const connection = await connect(flags);
   const { topics, timeoutMs } = connection;
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'applying {bar} {value}/{total} routes', hideCursor: true }) : undefined;
+  const bar = process.stderr.isTTY
+    ? new SingleBar({ format: 'applying {bar} {value}/{total} routes', hideCursor: true })
+    : undefined;
   const tally = new ApplyTally();
   bar?.start(payloads.length, 0);
   try {
@@ -161,7 +203,13 @@ async function apply(file: string, flags: BrokerFlags & { device: string; withdr
       for (let i = 0; i < payloads.length; i += flags.chunk) {
         const part = payloads.slice(i, i + flags.chunk);
         const request = intentRequest(part, newRequestId, file);
-        const reply = await requester.request(topics.intent(flags.device), request.payload, request.correlationId, topics.intentResult(flags.device), timeoutMs);
+        const reply = await requester.request(
+          topics.intent(flags.device),
+          request.payload,
+          request.correlationId,
+          topics.intentResult(flags.device),
+          timeoutMs,
+        );
         tally.count(JSON.parse(reply.toString()) as ResultMessage, part.length);
         bar?.increment(part.length);
       }
@@ -169,7 +217,9 @@ async function apply(file: string, flags: BrokerFlags & { device: string; withdr
   } finally {
     bar?.stop();
   }
-  process.stdout.write(`${flags.withdraw ? 'withdrew' : 'announced'} ${payloads.length} routes from ${file} on ${flags.device}: ${tally}\n`);
+  process.stdout.write(
+    `${flags.withdraw ? 'withdrew' : 'announced'} ${payloads.length} routes from ${file} on ${flags.device}: ${tally}\n`,
+  );
   process.exitCode = tally.allSucceeded ? ExitCode.Ok : ExitCode.Failed;
 }
 
@@ -217,7 +267,9 @@ export function registerClientCommands(program: Command): void {
   withBrokerFlags(
     program
       .command('send')
-      .description('publish one intent (JSON) or a file of intents and wait for the result; exit 0 when every route succeeded, 1 when not')
+      .description(
+        'publish one intent (JSON) or a file of intents and wait for the result; exit 0 when every route succeeded, 1 when not',
+      )
       .argument('[intent]', 'the intent as JSON, e.g. \'{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}\'')
       .requiredOption('-d, --device <name>', 'device name (topic segment)')
       .option('-f, --file <intents.json>', 'a JSON file with one intent, an array of them, or {"intents": [...]}'),
@@ -231,17 +283,28 @@ export function registerClientCommands(program: Command): void {
       .option('--match <prefix>', 'only routes for this prefix, e.g. 10.0.0.0/8')
       .option('--or-longer', 'with --match: also more specific prefixes')
       .option('--json', 'print the raw reply'),
-  ).action((device: string, flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean }) => routes(device, flags));
+  ).action((device: string, flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean }) =>
+    routes(device, flags),
+  );
 
   withBrokerFlags(
     program
       .command('apply')
-      .description("push a routes file (the 2018 demo apps' TOML, or JSON intents) through the bridge and print a summary; exit 0 when every route succeeded")
+      .description(
+        "push a routes file (the 2018 demo apps' TOML, or JSON intents) through the bridge and print a summary; exit 0 when every route succeeded",
+      )
       .argument('<file>', 'routes.toml or routes.json')
       .requiredOption('-d, --device <name>', 'device name')
       .option('--withdraw', "withdraw the file's routes (every path of each prefix) instead of announcing them")
-      .option('--chunk <n>', `intents per MQTT message, 1..${MAX_CHUNK}, within the bridge's mqtt.maxPayloadBytes`, wholeNumberIn(1, MAX_CHUNK), 1000),
-  ).action((file: string, flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number }) => apply(file, flags));
+      .option(
+        '--chunk <n>',
+        `intents per MQTT message, 1..${MAX_CHUNK}, within the bridge's mqtt.maxPayloadBytes`,
+        wholeNumberIn(1, MAX_CHUNK),
+        1000,
+      ),
+  ).action((file: string, flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number }) =>
+    apply(file, flags),
+  );
 
   withBrokerFlags(
     program

@@ -9,7 +9,8 @@ export function loadConfigFile(file: string): BridgeConfig {
     return loadConfig(file);
   } catch (err) {
     // loadConfig reports an unreadable file as a ConfigError too; name the usual cause plainly.
-    if (err instanceof ConfigError && err.problems.some((p) => p.endsWith('(ENOENT)'))) fail(ExitCode.Usage, `config file ${file} not found`);
+    if (err instanceof ConfigError && err.problems.some((p) => p.endsWith('(ENOENT)')))
+      fail(ExitCode.Usage, `config file ${file} not found`);
     if (err instanceof ConfigError) fail(ExitCode.Usage, err.message);
     throw err;
   }

@@ -10,7 +10,8 @@ const BROKER_URL_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ws:', 'wss:'];
 /** A whole number of milliseconds, at least 1. */
 export function parseMilliseconds(text: string): number {
   const ms = Number(text);
-  if (!/^[0-9]+$/.test(text) || ms < 1) throw new InvalidArgumentError('expected a whole number of milliseconds, 1 or more');
+  if (!/^[0-9]+$/.test(text) || ms < 1)
+    throw new InvalidArgumentError('expected a whole number of milliseconds, 1 or more');
   return ms;
 }
 
@@ -18,7 +19,8 @@ export function parseMilliseconds(text: string): number {
 export function wholeNumberIn(min: number, max: number): (text: string) => number {
   return (text) => {
     const n = Number(text);
-    if (!/^[0-9]+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}`);
+    if (!/^[0-9]+$/.test(text) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number ${min}..${max}`);
     return n;
   };
 }
@@ -31,6 +33,7 @@ export function parseBrokerUrl(text: string): string {
   } catch {
     throw new InvalidArgumentError('expected a broker URL such as mqtt://127.0.0.1:1883');
   }
-  if (!BROKER_URL_SCHEMES.includes(scheme)) throw new InvalidArgumentError(`unsupported scheme ${scheme} (use mqtt:, mqtts:, ws: or wss:)`);
+  if (!BROKER_URL_SCHEMES.includes(scheme))
+    throw new InvalidArgumentError(`unsupported scheme ${scheme} (use mqtt:, mqtts:, ws: or wss:)`);
   return text;
 }

@@ -21,9 +21,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The intent with an `id`: its own, else `newId()`. `field` names its id in errors. */
-function withId(intent: Record<string, unknown>, newId: () => string, field: string): Record<string, unknown> & { id: string } {
+function withId(
+  intent: Record<string, unknown>,
+  newId: () => string,
+  field: string,
+): Record<string, unknown> & { id: string } {
   if (intent.id === undefined) return { ...intent, id: newId() };
-  if (typeof intent.id !== 'string' || intent.id.length === 0) return fail(ExitCode.Usage, `${field} must be a non-empty string`);
+  if (typeof intent.id !== 'string' || intent.id.length === 0)
+    return fail(ExitCode.Usage, `${field} must be a non-empty string`);
   return { ...intent, id: intent.id };
 }
 
@@ -33,14 +38,20 @@ function withId(intent: Record<string, unknown>, newId: () => string, field: str
  * Fails with a usage error when the shape leaves nothing to correlate by.
  */
 export function intentRequest(parsed: unknown, newId: () => string, what: string): IntentRequest {
-  const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Object.hasOwn(parsed, 'intents') ? parsed.intents : undefined;
+  const list = Array.isArray(parsed)
+    ? parsed
+    : isObject(parsed) && Object.hasOwn(parsed, 'intents')
+      ? parsed.intents
+      : undefined;
   if (list === undefined) {
-    if (!isObject(parsed)) fail(ExitCode.Usage, `${what}: expected an intent object, an array of intents, or {"intents": [...]}`);
+    if (!isObject(parsed))
+      fail(ExitCode.Usage, `${what}: expected an intent object, an array of intents, or {"intents": [...]}`);
     const intent = withId(parsed, newId, `${what}: id`);
     return { payload: intent, correlationId: intent.id };
   }
   const beside = isObject(parsed) ? Object.keys(parsed).find((key) => key !== 'intents') : undefined;
-  if (beside !== undefined) return fail(ExitCode.Usage, `${what}: ${JSON.stringify(beside)} is not allowed next to "intents"`);
+  if (beside !== undefined)
+    return fail(ExitCode.Usage, `${what}: ${JSON.stringify(beside)} is not allowed next to "intents"`);
   if (!Array.isArray(list)) return fail(ExitCode.Usage, `${what}: "intents" must be an array`);
   const [first, ...rest] = list as unknown[];
   if (first === undefined) return fail(ExitCode.Usage, `${what} holds no intents`);

@@ -65,7 +65,11 @@ export class Requester {
   constructor(private readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
       const correlation = packet.properties?.correlationData?.toString();
-      const keys = this.fallbackTopics.has(topic) ? replyIds(parseJson(payload)) : correlation === undefined ? [] : [correlation];
+      const keys = this.fallbackTopics.has(topic)
+        ? replyIds(parseJson(payload))
+        : correlation === undefined
+          ? []
+          : [correlation];
       const key = keys.find((k) => this.waiting.has(k));
       if (key === undefined) return;
       const resolve = this.waiting.get(key)!;
@@ -83,7 +87,13 @@ export class Requester {
    * (as correlation data with MQTT 5, as its id with MQTT 3.1.1). `fallbackTopic`
    * is where the bridge answers clients without MQTT 5.
    */
-  async request(topic: string, payload: object, correlationId: string, fallbackTopic: string, timeoutMs: number): Promise<Buffer> {
+  async request(
+    topic: string,
+    payload: object,
+    correlationId: string,
+    fallbackTopic: string,
+    timeoutMs: number,
+  ): Promise<Buffer> {
     if (this.v5) this.subscribed ??= this.client.subscribeAsync(this.replyTopic, { qos: 1 });
     else if (!this.fallbackTopics.has(fallbackTopic)) {
       this.fallbackTopics.add(fallbackTopic);
@@ -93,7 +103,11 @@ export class Requester {
     const reply = new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(correlationId);
-        reject(new RequestTimeoutError(`no reply to ${correlationId} on ${this.v5 ? this.replyTopic : fallbackTopic} within ${timeoutMs} ms (is the bridge running and serving this device?)`));
+        reject(
+          new RequestTimeoutError(
+            `no reply to ${correlationId} on ${this.v5 ? this.replyTopic : fallbackTopic} within ${timeoutMs} ms (is the bridge running and serving this device?)`,
+          ),
+        );
       }, timeoutMs);
       this.waiting.set(correlationId, (buf) => {
         clearTimeout(timer);

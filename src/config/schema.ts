@@ -194,7 +194,8 @@ function mqttSection(context: SchemaContext) {
 
 function topicPrefix() {
   return nonEmpty.superRefine((prefix, ctx) => {
-    if (/[+#\0]/.test(prefix)) ctx.addIssue({ code: 'custom', message: 'must not contain the MQTT wildcards + or # (nor NUL)' });
+    if (/[+#\0]/.test(prefix))
+      ctx.addIssue({ code: 'custom', message: 'must not contain the MQTT wildcards + or # (nor NUL)' });
     else if (prefix.startsWith('/') || prefix.endsWith('/')) {
       ctx.addIssue({ code: 'custom', message: 'must not start or end with "/"' });
     }
@@ -243,9 +244,7 @@ const rateLimitSection = z
   .strictObject({ perSec: z.number().positive(), burst: positiveInt.optional() })
   .transform(({ perSec, burst }) => ({ perSec, burst: burst ?? Math.max(1, Math.ceil(perSec)) }));
 
-const opSection = z
-  .strictObject({ allowedCommands: z.array(nonEmpty).default(['show ']) })
-  .prefault({});
+const opSection = z.strictObject({ allowedCommands: z.array(nonEmpty).default(['show ']) }).prefault({});
 
 function deviceSection(context: SchemaContext) {
   return z

@@ -165,7 +165,9 @@ async function injectPeerRoutes(emulator: AdminEmulator, request: Request): Prom
   const problems = parsed.entries.flatMap((entry) => {
     if ('error' in entry) return [entry.error];
     if (entry.intent.action === 'withdraw') {
-      return [`intents[${entry.index}].action: "withdraw" is not allowed here; DELETE /peer-routes withdraws peer routes`];
+      return [
+        `intents[${entry.index}].action: "withdraw" is not allowed here; DELETE /peer-routes withdraws peer routes`,
+      ];
     }
     return [];
   });
@@ -183,9 +185,16 @@ async function withdrawPeerRoutes(emulator: AdminEmulator, request: Request): Pr
     const { family, prefix, length } = prefixField(item.prefix, `routes[${i}].prefix`);
     const table = item.table ?? defaultTable(family);
     const holds = tableFamily(table);
-    if (holds === undefined) throw new HttpError(400, `routes[${i}].table: ${quote(table)} is not a unicast routing table (inet.N or inet6.N)`);
+    if (holds === undefined)
+      throw new HttpError(
+        400,
+        `routes[${i}].table: ${quote(table)} is not a unicast routing table (inet.N or inet6.N)`,
+      );
     if (holds !== family) {
-      throw new HttpError(400, `routes[${i}].table: ${table} holds ${familyName(holds)} routes but ${prefix}/${length} is ${familyName(family)}`);
+      throw new HttpError(
+        400,
+        `routes[${i}].table: ${table} holds ${familyName(holds)} routes but ${prefix}/${length} is ${familyName(family)}`,
+      );
     }
     return { prefix, length, table };
   });
@@ -271,7 +280,9 @@ function bodyReader(req: IncomingMessage): () => Promise<Buffer> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) {
       req.resume();
-      return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${MAX_BODY_BYTES}`));
+      return Promise.reject(
+        new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${MAX_BODY_BYTES}`),
+      );
     }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -299,7 +310,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-async function dispatch(routes: Map<string, Map<string, Handler>>, req: IncomingMessage, res: ServerResponse, logger: Logger) {
+async function dispatch(
+  routes: Map<string, Map<string, Handler>>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+) {
   const url = new URL(req.url ?? '/', 'http://emulator');
   const methods = routes.get(url.pathname);
   if (!methods) {

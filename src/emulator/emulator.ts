@@ -83,14 +83,16 @@ export const DEFAULT_MAX_CONNECTIONS = 5;
 export const MAX_CONNECTIONS_LIMIT = 30;
 
 function checkOptions(opts: EmulatorOptions): void {
-  if (opts.users === null || typeof opts.users !== 'object') throw new TypeError('users must map user names to passwords');
+  if (opts.users === null || typeof opts.users !== 'object')
+    throw new TypeError('users must map user names to passwords');
   for (const [user, password] of Object.entries(opts.users)) {
     if (typeof password !== 'string') throw new TypeError(`users["${user}"] must be a password string`);
   }
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port ${port} is not 0..65535`);
   const purge = opts.purgeTimeoutMs ?? DEFAULT_PURGE_TIMEOUT_MS;
-  if (!Number.isFinite(purge) || purge < 0) throw new RangeError(`purgeTimeoutMs ${purge} must be a non-negative number`);
+  if (!Number.isFinite(purge) || purge < 0)
+    throw new RangeError(`purgeTimeoutMs ${purge} must be a non-negative number`);
   const max = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (!Number.isInteger(max) || max < 1 || max > MAX_CONNECTIONS_LIMIT) {
     throw new RangeError(`maxConnections ${max} is not 1..${MAX_CONNECTIONS_LIMIT}`);
@@ -109,7 +111,11 @@ function checkTls(options: EmulatorTlsOptions): void {
     throw new TypeError('tls.requireClientCert needs tls.ca, the CA that signs client certificates');
   }
   try {
-    tls.createSecureContext({ cert: options.cert, key: options.key, ...(options.ca === undefined ? {} : { ca: options.ca }) });
+    tls.createSecureContext({
+      cert: options.cert,
+      key: options.key,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    });
   } catch (error) {
     throw new TypeError(`tls: the certificate, key or CA cannot be used: ${(error as Error).message}`);
   }
@@ -302,7 +308,10 @@ export class JetEmulator {
         this.netServer.on('error', (error) => this.log.error({ err: error }, 'listening socket failed'));
         this.boundPort = (this.netServer.address() as net.AddressInfo).port;
         const tlsMode = !this.opts.tls ? 'off' : this.opts.tls.requireClientCert ? 'mutual' : 'server';
-        this.log.info({ address: this.address, dialects: this.opts.dialects ?? 'both', tls: tlsMode }, 'JET emulator listening');
+        this.log.info(
+          { address: this.address, dialects: this.opts.dialects ?? 'both', tls: tlsMode },
+          'JET emulator listening',
+        );
         resolve();
       });
     });

@@ -64,7 +64,10 @@ function statusOf(
   const subCode = enumObject[subName];
   if (typeof subCode !== 'number') throw new Error(`status ${name} has no jnx equivalent`);
   const ok = SUCCESS_NAMES.has(subName);
-  return { status: { code: ok ? StatusCode.SUCCESS : StatusCode.FAILURE, message: message || (ok ? '' : subName) }, subCode };
+  return {
+    status: { code: ok ? StatusCode.SUCCESS : StatusCode.FAILURE, message: message || (ok ? '' : subName) },
+    subCode,
+  };
 }
 
 const OUTPUT_FORMATS: Partial<Record<OpCommandOutputFormat, OpCommandFormat>> = {

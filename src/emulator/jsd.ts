@@ -14,7 +14,14 @@ import { RpcError } from './calls.js';
 import { ClientRegistry, type ClientState, type Connection, type InitializeStatus } from './clients.js';
 import { PeerRouteFeed, type MonitorSink } from './monitor.js';
 import { Rib, type ProgrammedRoute } from './rib.js';
-import { MAX_ROUTES_PER_REPLY, RouteProgrammer, type GetStatus, type OperResult, type OperStatus, type RouteChange } from './routing.js';
+import {
+  MAX_ROUTES_PER_REPLY,
+  RouteProgrammer,
+  type GetStatus,
+  type OperResult,
+  type OperStatus,
+  type RouteChange,
+} from './routing.js';
 import { Rejection, RouteValidator, type KnownTables } from './validation.js';
 
 /** Faults a test can switch on to see how a client copes. */
@@ -219,7 +226,8 @@ export class Jsd {
   async get(peer: string, match: WireMatch, orLonger: boolean, routeCount: number): Promise<GetOutcome> {
     const connection = await this.routeCall(peer);
     if (!this.clients.isInitialized(connection)) return { status: 'NOT_INITIALIZED', replies: [] };
-    if (this.faults.tryAgain) return { status: 'TRY_AGAIN', message: 'the router is busy (fault injected)', replies: [] };
+    if (this.faults.tryAgain)
+      return { status: 'TRY_AGAIN', message: 'the router is busy (fault injected)', replies: [] };
     const size = batchSize(routeCount);
     if (size === undefined) {
       const message = `route_count ${routeCount} exceeds ${MAX_ROUTES_PER_REPLY}`;
@@ -273,7 +281,8 @@ export class Jsd {
     }
     if (!result.ok) return { ok: false, error: result.error ?? 'command failed' };
     const parts: string[] = [];
-    for (let i = 0; i < result.data.length; i += OUTPUT_PART_CHARS) parts.push(result.data.slice(i, i + OUTPUT_PART_CHARS));
+    for (let i = 0; i < result.data.length; i += OUTPUT_PART_CHARS)
+      parts.push(result.data.slice(i, i + OUTPUT_PART_CHARS));
     return { ok: true, parts: parts.length > 0 ? parts : [''] };
   }
 
@@ -301,7 +310,8 @@ export class Jsd {
   private async routeCall(peer: string): Promise<Connection> {
     const connection = this.loggedIn(peer);
     if (this.faults.latencyMs) await sleep(this.faults.latencyMs);
-    if (this.faults.unavailable) throw new RpcError(grpc.status.UNAVAILABLE, 'route service unavailable (fault injected)');
+    if (this.faults.unavailable)
+      throw new RpcError(grpc.status.UNAVAILABLE, 'route service unavailable (fault injected)');
     return connection;
   }
 
@@ -336,7 +346,8 @@ export class Jsd {
 
   private logged(clientId: string, op: RouteOperation, size: number, result: OperResult): OperResult {
     const { status, completed, message } = result;
-    if (status !== 'SUCCESS') this.opts.log.debug({ op, status, completed, reason: message }, 'route operation refused');
+    if (status !== 'SUCCESS')
+      this.opts.log.debug({ op, status, completed, reason: message }, 'route operation refused');
     this.opts.events.emit('request', { clientId, op, size, status, completed } satisfies RequestEvent);
     return result;
   }

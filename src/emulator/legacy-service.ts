@@ -107,7 +107,9 @@ function bgpRouteService(jsd: Jsd, log: Logger): BgpRouteServer {
         writer.end();
       }
     }),
-    bgpRouteMonitorUnregister: unary(log, async (call) => ({ status: UnregisterStatus[await jsd.unsubscribe(call.getPeer())] })),
+    bgpRouteMonitorUnregister: unary(log, async (call) => ({
+      status: UnregisterStatus[await jsd.unsubscribe(call.getPeer())],
+    })),
     bgpRouteMonitorRefresh: unary(log, async (call) => ({ status: RefreshStatus[await jsd.refresh(call.getPeer())] })),
   };
 }
@@ -151,7 +153,11 @@ function managementService(jsd: Jsd, log: Logger): ManagementRpcApiServer {
       const message = jsd.configRefusal(call.getPeer());
       return {
         requestId: call.request.requestId,
-        response: call.request.ephConfigOperations.map(({ operationId }) => ({ operationId, status: RpcResponse.NOK, message })),
+        response: call.request.ephConfigOperations.map(({ operationId }) => ({
+          operationId,
+          status: RpcResponse.NOK,
+          message,
+        })),
       };
     }),
   };

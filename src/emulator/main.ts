@@ -106,7 +106,8 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^[0-9]+$/.test(text) || port > 65535) throw new InvalidArgumentError('expected a TCP port 0..65535 (0 picks a free one)');
+  if (!/^[0-9]+$/.test(text) || port > 65535)
+    throw new InvalidArgumentError('expected a TCP port 0..65535 (0 picks a free one)');
   return port;
 }
 
@@ -195,17 +196,30 @@ export function registerEmulatorCommand(
     )
     .option('--host <address>', 'address the gRPC and admin ports listen on', '127.0.0.1')
     .option('--port <port>', 'JET gRPC port', parsePort, 32767)
-    .addOption(new Option('--dialect <dialect>', 'JET API dialect(s) to serve').choices(['both', 'legacy', 'jnx']).default('both'))
     .addOption(
-      new Option('--user <user:password>', 'a login the emulator accepts; repeat for more').argParser(parseUser).default(DEFAULT_USERS, DEFAULT_USERS[0]),
+      new Option('--dialect <dialect>', 'JET API dialect(s) to serve')
+        .choices(['both', 'legacy', 'jnx'])
+        .default('both'),
+    )
+    .addOption(
+      new Option('--user <user:password>', 'a login the emulator accepts; repeat for more')
+        .argParser(parseUser)
+        .default(DEFAULT_USERS, DEFAULT_USERS[0]),
     )
     .option('--purge-timeout <seconds>', "how long a dropped client's routes survive", parseSeconds, 120)
     .option('--max-connections <n>', 'concurrent client connections (1..30)', parseMaxConnections, 5)
     .option('--table <name>', 'an extra routing table besides inet.0 and inet6.0; repeatable', collect)
     .option('--admin-port <port>', 'admin HTTP API port (GET /routes, POST /peer-routes, ...)', parsePort, 8181)
     .option('--no-admin', 'do not open the admin HTTP API')
-    .option('--tls-dir <dir>', 'serve TLS with server.crt and server.key from DIR; with ca.crt there, require client certificates')
-    .option('--notify-mqtt <url>', 'publish JET notifications (route add/delete jet-events) to this MQTT broker', parseMqttUrl)
+    .option(
+      '--tls-dir <dir>',
+      'serve TLS with server.crt and server.key from DIR; with ca.crt there, require client certificates',
+    )
+    .option(
+      '--notify-mqtt <url>',
+      'publish JET notifications (route add/delete jet-events) to this MQTT broker',
+      parseMqttUrl,
+    )
     .option('--notify-topic-root <root>', 'topic root of the notifications', '/junos/events')
     .option('--hostname <name>', 'router hostname shown by show version and in notifications', 'jet-emulator')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
@@ -274,7 +288,9 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
       ...(tls && { tls }),
     },
     ...(options.adminPort !== false && { admin: { host: options.host, port: options.adminPort } }),
-    ...(options.notifyMqtt !== undefined && { notify: { url: options.notifyMqtt, topicRoot: options.notifyTopicRoot } }),
+    ...(options.notifyMqtt !== undefined && {
+      notify: { url: options.notifyMqtt, topicRoot: options.notifyTopicRoot },
+    }),
     hostname: options.hostname,
     version: options.version,
     logger,

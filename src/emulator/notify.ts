@@ -89,7 +89,11 @@ function familyOf(prefix: string): 'inet' | 'inet6' {
 }
 
 /** The topic for a route change, per the layout in the module comment. */
-export function routeEventTopic(topicRoot: string, op: RouteEvent['op'], path: Pick<BgpPath, 'prefix' | 'length'>): string {
+export function routeEventTopic(
+  topicRoot: string,
+  op: RouteEvent['op'],
+  path: Pick<BgpPath, 'prefix' | 'length'>,
+): string {
   const action = op === 'delete' ? 'delete' : 'add';
   return `${topicRoot}/kernel/route/${action}/${familyOf(path.prefix)}/${path.prefix}_${path.length}`;
 }
@@ -177,7 +181,9 @@ class RouteNotifier implements Notifier {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     // mqtt.js reports every failed reconnect as an error; the offline/connect pair is what an operator needs.
     client.on('error', (error) => options.logger.debug({ err: error }, 'notification broker error'));
-    client.on('offline', () => options.logger.warn({ url: options.url }, 'notification broker unreachable; reconnecting'));
+    client.on('offline', () =>
+      options.logger.warn({ url: options.url }, 'notification broker unreachable; reconnecting'),
+    );
     client.on('connect', () => options.logger.info({ url: options.url }, 'notification broker connected'));
     emulator.events.on('route', this.onRoute);
   }
@@ -211,7 +217,10 @@ class RouteNotifier implements Notifier {
       return;
     }
     const jetEvent = routeJetEvent(event.op, event.path, this.options.hostname, new Date());
-    this.queue.push({ topic: routeEventTopic(this.topicRoot, event.op, event.path), payload: JSON.stringify({ 'jet-event': jetEvent }) });
+    this.queue.push({
+      topic: routeEventTopic(this.topicRoot, event.op, event.path),
+      payload: JSON.stringify({ 'jet-event': jetEvent }),
+    });
     if (!this.pumping) void this.pump();
   }
 

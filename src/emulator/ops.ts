@@ -40,7 +40,21 @@ const DEFAULT_PREFERENCE = 170;
 /** BGP's local preference when none is set. */
 const DEFAULT_LOCAL_PREFERENCE = 100;
 /** Protocol names `show route protocol` accepts; only bgp-static ever has routes here. */
-const PROTOCOLS = ['access', 'aggregate', 'bgp', 'bgp-static', 'direct', 'isis', 'ldp', 'local', 'ospf', 'ospf3', 'rip', 'rsvp', 'static'];
+const PROTOCOLS = [
+  'access',
+  'aggregate',
+  'bgp',
+  'bgp-static',
+  'direct',
+  'isis',
+  'ldp',
+  'local',
+  'ospf',
+  'ospf3',
+  'rip',
+  'rsvp',
+  'static',
+];
 /** Column where the route entry starts after the destination, as in the Junos CLI. */
 const DESTINATION_WIDTH = 19;
 
@@ -98,10 +112,15 @@ function keyword(token: string | undefined, candidates: readonly string[]): stri
 }
 
 const expecting = (what: string, token: string | undefined) =>
-  ({ error: token === undefined ? `syntax error, expecting ${what}` : `syntax error, expecting ${what}: ${token}` }) as const;
+  ({
+    error: token === undefined ? `syntax error, expecting ${what}` : `syntax error, expecting ${what}: ${token}`,
+  }) as const;
 
 function parseCommand(command: string): ParsedCommand {
-  const tokens = command.trim().split(/\s+/).filter((t) => t !== '');
+  const tokens = command
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   if (keyword(tokens[0], ['show']) === undefined) return expecting('<command>', tokens[0]);
   switch (keyword(tokens[1], ['version', 'route'])) {
     case 'version':
@@ -245,7 +264,9 @@ function toJunosJson(value: JunosValue): unknown {
   if (value === null) return [{ data: [null] }];
   if (typeof value === 'string') return [{ data: value }];
   const elements = Array.isArray(value) ? value : [value];
-  return elements.map((element) => Object.fromEntries(Object.entries(element).map(([tag, v]) => [tag, toJunosJson(v)])));
+  return elements.map((element) =>
+    Object.fromEntries(Object.entries(element).map(([tag, v]) => [tag, toJunosJson(v)])),
+  );
 }
 
 function escapeXml(text: string): string {
@@ -309,7 +330,8 @@ function destinationText(destination: DestinationRoutes, ageOf: AgeOf): string[]
   const out: string[] = [];
   const name = destination.destination;
   // A destination wider than its column gets a line of its own, as on the router.
-  const firstIndent = name.length < DESTINATION_WIDTH ? name.padEnd(DESTINATION_WIDTH) : `${name}\n${' '.repeat(DESTINATION_WIDTH)}`;
+  const firstIndent =
+    name.length < DESTINATION_WIDTH ? name.padEnd(DESTINATION_WIDTH) : `${name}\n${' '.repeat(DESTINATION_WIDTH)}`;
   lines.forEach(({ entry, rest }, i) => {
     out.push(`${i === 0 ? firstIndent : ' '.repeat(DESTINATION_WIDTH)}${entry}`, ...rest);
   });

@@ -88,7 +88,11 @@ class DestinationEntry<T extends BgpPath> {
 type Slot<T extends BgpPath> = DestinationEntry<T> | Array<DestinationEntry<T>>;
 type Destinations<T extends BgpPath> = Map<string, Slot<T>>;
 
-function entryIn<T extends BgpPath>(destinations: Destinations<T> | undefined, prefix: string, length: number): DestinationEntry<T> | undefined {
+function entryIn<T extends BgpPath>(
+  destinations: Destinations<T> | undefined,
+  prefix: string,
+  length: number,
+): DestinationEntry<T> | undefined {
   const slot = destinations?.get(prefix);
   if (slot === undefined) return undefined;
   if (Array.isArray(slot)) return slot.find((entry) => entry.length === length);
@@ -119,7 +123,10 @@ function addressWidth(prefix: string): number {
 
 /** The address as an unsigned integer; prefixes in a table are canonical text, so parsing cannot fail. */
 function addressNumber(prefix: string): bigint {
-  return ipaddr.parse(prefix).toByteArray().reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
+  return ipaddr
+    .parse(prefix)
+    .toByteArray()
+    .reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
 }
 
 function networkOf<T extends BgpPath>(entry: DestinationEntry<T>): bigint {

@@ -5,7 +5,13 @@
  * few that differ); every refusal carries a message naming the route.
  */
 import type { WireMatch, WirePath } from '../jet/codec/index.js';
-import { MAX_ROUTES_PER_REQUEST, type Destination, type PathKey, type PathMatch, type RouteOperation } from '../jet/model.js';
+import {
+  MAX_ROUTES_PER_REQUEST,
+  type Destination,
+  type PathKey,
+  type PathMatch,
+  type RouteOperation,
+} from '../jet/model.js';
 import type { ProgrammedRoute, Rib } from './rib.js';
 import { Rejection, type RouteValidator, type ValidationStatus } from './validation.js';
 
@@ -50,7 +56,12 @@ const KEY_PROBLEMS: Readonly<Record<KeyStatus, string>> = {
 };
 
 /** The answer for request item `index` failing: the items before it were applied. */
-function refusal(status: OperStatus, index: number, item: { prefix?: string; length?: number }, why: string): OperResult {
+function refusal(
+  status: OperStatus,
+  index: number,
+  item: { prefix?: string; length?: number },
+  why: string,
+): OperResult {
   const name = item.prefix === undefined ? 'route' : `${item.prefix}/${item.length ?? 0}`;
   return { status, completed: index, message: `routes[${index}] (${name}): ${why}` };
 }
@@ -96,7 +107,11 @@ export class RouteProgrammer {
     return { status: 'SUCCESS', completed: paths.length };
   }
 
-  private applyOne(owner: string, op: Exclude<RouteOperation, 'remove'>, route: ProgrammedRoute): KeyStatus | undefined {
+  private applyOne(
+    owner: string,
+    op: Exclude<RouteOperation, 'remove'>,
+    route: ProgrammedRoute,
+  ): KeyStatus | undefined {
     const existing = this.rib.get(route);
     if (existing && existing.owner !== owner) return op === 'modify' ? 'ROUTE_NOT_FOUND' : 'ROUTE_EXISTS';
     if (op === 'add' && existing) return 'ROUTE_EXISTS';
@@ -118,7 +133,9 @@ export class RouteProgrammer {
     for (const [i, match] of matches.entries()) {
       const key = this.validator.key(match);
       if (key instanceof Rejection) return refusal(key.status, i, match, key.message);
-      const removed = orLonger ? this.removeUnder(owner, key) : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });
+      const removed = orLonger
+        ? this.removeUnder(owner, key)
+        : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });
       if (removed === 0) return refusal('ROUTE_NOT_FOUND', i, key, KEY_PROBLEMS.ROUTE_NOT_FOUND);
     }
     return { status: 'SUCCESS', completed: matches.length };

@@ -26,7 +26,12 @@ import type { DeviceSession, DeviceStatus } from '../jet/device.js';
 import type { Destination, MonitorEntry } from '../jet/model.js';
 import type { QoS } from '../mqtt/client.js';
 import type { Topics } from '../mqtt/topics.js';
-import { BoundedPublisher, type BoundedPublisherStats, type OverflowPolicy, type RelayMetricsHooks } from './bounded-publisher.js';
+import {
+  BoundedPublisher,
+  type BoundedPublisherStats,
+  type OverflowPolicy,
+  type RelayMetricsHooks,
+} from './bounded-publisher.js';
 import { prefixText, toMonitorEvent, toRibSnapshot } from './monitor-event.js';
 import type { MqttPublisher } from './publish-pump.js';
 import { RetainedTopicWriter } from './retained-writer.js';
@@ -147,7 +152,10 @@ export class MonitorRelay {
         complete: () => this.log.info('monitor stream ended'),
       }),
     ];
-    this.log.info({ rib: this.view !== undefined, queueLimit: this.events.limit, overflow: this.events.overflow }, 'relaying BGP monitor events');
+    this.log.info(
+      { rib: this.view !== undefined, queueLimit: this.events.limit, overflow: this.events.overflow },
+      'relaying BGP monitor events',
+    );
   }
 
   /** Unsubscribes, then waits (bounded) for queued events and RIB updates to go out. */
@@ -221,9 +229,13 @@ export class MonitorRelay {
       for (const destination of this.view.allDestinations()) current.add(this.ribTopic(destination));
       const stale = held.filter((topic) => !current.has(topic));
       for (const topic of stale) this.retained.write(topic, () => '');
-      if (stale.length > 0) this.log.info({ cleared: stale.length }, 'cleared retained RIB topics of routes the router no longer has');
+      if (stale.length > 0)
+        this.log.info({ cleared: stale.length }, 'cleared retained RIB topics of routes the router no longer has');
     } catch (error) {
-      this.log.warn({ err: error }, 'could not list the retained RIB topics; those of routes gone while the bridge was away stay');
+      this.log.warn(
+        { err: error },
+        'could not list the retained RIB topics; those of routes gone while the bridge was away stay',
+      );
     }
   }
 

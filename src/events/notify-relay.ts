@@ -113,9 +113,15 @@ export class NotifyRelay {
       what: 'router notifications',
       metrics: options.metrics,
     });
-    this.problems = new ThrottledWarning<Problem>({ log: this.log, message: 'router notifications with problems', intervalMs: options.warningIntervalMs });
+    this.problems = new ThrottledWarning<Problem>({
+      log: this.log,
+      message: 'router notifications with problems',
+      intervalMs: options.warningIntervalMs,
+    });
     this.connected$ = this.connection.pipe(distinctUntilChanged());
-    this.drops$ = combineLatest([this.outbox.dropped$, this.unmappable]).pipe(map(([dropped, unmappable]) => dropped + unmappable));
+    this.drops$ = combineLatest([this.outbox.dropped$, this.unmappable]).pipe(
+      map(([dropped, unmappable]) => dropped + unmappable),
+    );
   }
 
   get stats(): NotifyRelayStats {
@@ -127,7 +133,10 @@ export class NotifyRelay {
   start(): void {
     if (this.client) throw new Error(`notify relay for ${this.options.device} was already started`);
     const { url } = this.options.notify;
-    this.log.info({ broker: new URL(url).host, topics: this.patterns, normalize: this.options.notify.normalize ?? false }, 'connecting to router notification broker');
+    this.log.info(
+      { broker: new URL(url).host, topics: this.patterns, normalize: this.options.notify.normalize ?? false },
+      'connecting to router notification broker',
+    );
     const client = mqtt.connect(url, this.connectOptions());
     this.client = client;
     client.on('connect', () => this.onConnect(client));
@@ -168,11 +177,15 @@ export class NotifyRelay {
   }
 
   private onConnect(client: MqttClient): void {
-    this.log.info(this.everConnected ? 'reconnected to router notification broker' : 'connected to router notification broker');
+    this.log.info(
+      this.everConnected ? 'reconnected to router notification broker' : 'connected to router notification broker',
+    );
     this.everConnected = true;
     this.lastError = undefined;
     this.connection.next(true);
-    client.subscribe([...this.patterns], { qos: 1 }, (error, granted) => this.onSubscribed(error ?? undefined, granted));
+    client.subscribe([...this.patterns], { qos: 1 }, (error, granted) =>
+      this.onSubscribed(error ?? undefined, granted),
+    );
   }
 
   private onSubscribed(error: Error | undefined, granted: ISubscriptionGrant[] | undefined): void {
@@ -181,7 +194,8 @@ export class NotifyRelay {
       return;
     }
     const refused = (granted ?? []).filter((grant) => grant.qos === SUBACK_FAILURE).map((grant) => grant.topic);
-    if (refused.length > 0) this.log.error({ topics: refused }, 'router notification broker refused these topic filters');
+    if (refused.length > 0)
+      this.log.error({ topics: refused }, 'router notification broker refused these topic filters');
     else this.log.info({ topics: this.patterns }, 'subscribed to router notifications');
   }
 

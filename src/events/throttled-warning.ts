@@ -27,7 +27,9 @@ export class ThrottledWarning<Cause extends string> {
 
   constructor(private readonly options: ThrottledWarningOptions) {
     this.logging = this.occurred
-      .pipe(throttleTime(options.intervalMs ?? DEFAULT_WARNING_INTERVAL_MS, undefined, { leading: true, trailing: true }))
+      .pipe(
+        throttleTime(options.intervalMs ?? DEFAULT_WARNING_INTERVAL_MS, undefined, { leading: true, trailing: true }),
+      )
       .subscribe(() => this.flush());
   }
 

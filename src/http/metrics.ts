@@ -116,14 +116,24 @@ export class BridgeMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.exposeCounter('jetbridge_intents_received_total', 'Route intents received from MQTT.', ['device'], this.intentsReceived);
+    this.exposeCounter(
+      'jetbridge_intents_received_total',
+      'Route intents received from MQTT.',
+      ['device'],
+      this.intentsReceived,
+    );
     this.exposeCounter(
       'jetbridge_results_total',
       'Per-route results, by status (SUCCESS, a JET status name or a bridge code).',
       ['device', 'status'],
       this.results,
     );
-    this.exposeGauge('jetbridge_queue_depth', 'Intents waiting in the pipeline for a device.', ['device'], this.queueDepths);
+    this.exposeGauge(
+      'jetbridge_queue_depth',
+      'Intents waiting in the pipeline for a device.',
+      ['device'],
+      this.queueDepths,
+    );
     this.exposeGauge(
       'jetbridge_device_state',
       '1 for the state a device session is in, 0 for the other states.',

@@ -101,7 +101,10 @@ export const policyConfigSchema = z.strictObject({
     .default({ ...DEFAULT_MIN_LENGTH }),
   maxNextHops: z.int().min(1).default(DEFAULT_MAX_NEXT_HOPS),
   maxRoutes: z.int().min(0).default(DEFAULT_MAX_ROUTES),
-  tables: z.array(tableName).min(1).default([...DEFAULT_TABLES]),
+  tables: z
+    .array(tableName)
+    .min(1)
+    .default([...DEFAULT_TABLES]),
   allowedPublishers: z.array(z.string().min(1)).optional(),
 });
 

@@ -53,7 +53,10 @@ export class RoutesFileError extends Error {
     readonly path: string,
     readonly problems: readonly string[],
   ) {
-    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `\n  ${p}`).join('');
+    const listed = problems
+      .slice(0, MAX_LISTED_PROBLEMS)
+      .map((p) => `\n  ${p}`)
+      .join('');
     const more = problems.length - MAX_LISTED_PROBLEMS;
     super(
       `${path}: ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:${listed}` +

@@ -71,7 +71,12 @@ export type OpCommandFormat = 'text' | 'json' | 'xml';
 export const MAX_ROUTES_PER_REQUEST = 1000;
 
 /** Status names that mean "the router did not do it, ask again later". */
-export const RETRYABLE_STATUSES: ReadonlySet<string> = new Set(['TRY_AGAIN', 'REQUEST_NOT_DONE', 'BGP_NOT_READY', 'TABLE_NOT_READY']);
+export const RETRYABLE_STATUSES: ReadonlySet<string> = new Set([
+  'TRY_AGAIN',
+  'REQUEST_NOT_DONE',
+  'BGP_NOT_READY',
+  'TABLE_NOT_READY',
+]);
 
 /** `table|prefix/length`: the key of a destination in maps. */
 export function destinationKey(d: Destination): string {

@@ -112,7 +112,8 @@ async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 }
 
 function assertPositive(field: string, value: number): void {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`JetDeviceSession: ${field} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`JetDeviceSession: ${field} must be a positive number, got ${value}`);
 }
 
 export class JetDeviceSession implements DeviceSession {
@@ -120,7 +121,11 @@ export class JetDeviceSession implements DeviceSession {
   readonly dialect: DialectName;
   readonly status$: Observable<DeviceStatus>;
 
-  private readonly statusSubject = new BehaviorSubject<DeviceStatus>({ state: 'down', since: new Date(), error: 'not started' });
+  private readonly statusSubject = new BehaviorSubject<DeviceStatus>({
+    state: 'down',
+    since: new Date(),
+    error: 'not started',
+  });
   /** The serving connection, or undefined while (re)connecting: monitor streams follow it. */
   private readonly connection$ = new BehaviorSubject<JetRpc | undefined>(undefined);
   private readonly channel: JetChannelOptions;
@@ -258,7 +263,11 @@ export class JetDeviceSession implements DeviceSession {
       const closedUnder = code === GrpcStatus.CANCELLED && rpc !== this.current;
       return CONNECTION_LOST_CODES.has(code) || closedUnder ? 'reconnect' : 'done';
     }
-    const status = outcome.ok ? statusOf(outcome.value) : outcome.error instanceof JetStatusError ? outcome.error.status : undefined;
+    const status = outcome.ok
+      ? statusOf(outcome.value)
+      : outcome.error instanceof JetStatusError
+        ? outcome.error.status
+        : undefined;
     // The router forgot this connection's Initialize: set the session up again.
     if (status === 'NOT_INITIALIZED') return 'reconnect';
     return status !== undefined && RETRYABLE_STATUSES.has(status) ? 'retry-later' : 'done';
@@ -297,7 +306,8 @@ export class JetDeviceSession implements DeviceSession {
         const reason = this.redact(errorText(err));
         this.lastError = reason;
         this.setStatus('down', reason);
-        const delay = err instanceof LoginRejectedError ? this.options.retry.maxMs : backoffDelay(attempt, this.options.retry);
+        const delay =
+          err instanceof LoginRejectedError ? this.options.retry.maxMs : backoffDelay(attempt, this.options.retry);
         this.log.warn({ err: reason, retryInMs: delay }, 'JET session setup failed');
         try {
           await sleep(delay, undefined, { signal: this.stopping.signal });

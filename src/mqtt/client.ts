@@ -145,7 +145,9 @@ function settingsFrom(options: BridgeMqttClientOptions): Settings {
     throw new Error(`invalid MQTT client options: ${problems.join('; ')}`);
   }
   if (options.tls && !/^(mqtts|wss):/.test(options.url)) {
-    throw new Error(`invalid MQTT client options: tls is set but url "${new URL(options.url).protocol}//" is not mqtts:// or wss://`);
+    throw new Error(
+      `invalid MQTT client options: tls is set but url "${new URL(options.url).protocol}//" is not mqtts:// or wss://`,
+    );
   }
   return { ...options, ...parsed.data };
 }
@@ -225,7 +227,10 @@ export class BridgeMqttClient {
     if (topics.length > 0 && !this.inbound.observed) {
       throw new Error('subscribe to messages$ before start(): queued messages arrive as soon as the session resumes');
     }
-    this.log.info({ broker: new URL(this.settings.url).host, protocolVersion: this.settings.protocolVersion }, 'connecting to MQTT broker');
+    this.log.info(
+      { broker: new URL(this.settings.url).host, protocolVersion: this.settings.protocolVersion },
+      'connecting to MQTT broker',
+    );
     const client = mqtt.connect(this.settings.url, this.connectOptions());
     this.client = client;
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
@@ -234,7 +239,10 @@ export class BridgeMqttClient {
     client.on('error', (error) => this.onError(error));
     client.on('reconnect', () => this.log.debug('reconnecting to MQTT broker'));
     try {
-      await Promise.race([connectAndSubscribe(client, topics, retire, this.settings.qos), rejectOnAbort(this.stopRequest.signal)]);
+      await Promise.race([
+        connectAndSubscribe(client, topics, retire, this.settings.qos),
+        rejectOnAbort(this.stopRequest.signal),
+      ]);
     } catch (error) {
       await this.stop({ graceful: false });
       throw error;
@@ -281,7 +289,11 @@ export class BridgeMqttClient {
     if (responseTopic !== undefined) {
       const problem = topicNameProblem(responseTopic);
       if (problem === undefined) topic = responseTopic;
-      else this.log.debug({ problem, defaultTopic }, 'the request named a response topic that cannot be published to; answering on the default topic');
+      else
+        this.log.debug(
+          { problem, defaultTopic },
+          'the request named a response topic that cannot be published to; answering on the default topic',
+        );
     }
     return this.publish(topic, payload, { correlationData: request.correlationData });
   }
@@ -399,7 +411,10 @@ export class BridgeMqttClient {
     const census = new Census(topicFilter.slice(0, -1), `${topicFilter.slice(0, -2)}-census/${randomUUID()}`, quietMs);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`retained messages under ${topicFilter} did not all arrive within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`retained messages under ${topicFilter} did not all arrive within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     this.censuses.push(census);
     try {
@@ -497,7 +512,10 @@ export class BridgeMqttClient {
     if (this.outbox.length <= this.settings.outboxLimit) return;
     const dropped = this.outbox.shift() as PendingPublish;
     this.drops += 1;
-    this.log.warn({ topic: dropped.topic, drops: this.drops, outboxLimit: this.settings.outboxLimit }, 'MQTT outbox full: dropped its oldest message');
+    this.log.warn(
+      { topic: dropped.topic, drops: this.drops, outboxLimit: this.settings.outboxLimit },
+      'MQTT outbox full: dropped its oldest message',
+    );
     dropped.reject(new OutboxOverflowError(dropped.topic, this.settings.outboxLimit));
   }
 
@@ -594,11 +612,18 @@ function firstConnection(client: MqttClient): Promise<void> {
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
-    signal.addEventListener('abort', () => reject(new Error('MQTT client was stopped before it had started')), { once: true });
+    signal.addEventListener('abort', () => reject(new Error('MQTT client was stopped before it had started')), {
+      once: true,
+    });
   });
 }
 
-async function connectAndSubscribe(client: MqttClient, topics: readonly string[], retire: readonly string[], qos: QoS): Promise<void> {
+async function connectAndSubscribe(
+  client: MqttClient,
+  topics: readonly string[],
+  retire: readonly string[],
+  qos: QoS,
+): Promise<void> {
   await firstConnection(client);
   const stale = retire.filter((filter) => !topics.includes(filter));
   if (stale.length > 0) await client.unsubscribeAsync([...stale]);

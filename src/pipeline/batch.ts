@@ -16,8 +16,10 @@ export interface BatchOptions<T> {
 
 export function batchIntents<T>(options: BatchOptions<T>): OperatorFunction<T, T[]> {
   const { maxSize, maxDelayMs, keyOf, scheduler = asyncScheduler } = options;
-  if (!(Number.isInteger(maxSize) && maxSize >= 1)) throw new RangeError(`maxSize must be a positive integer, got ${maxSize}`);
-  if (!(Number.isFinite(maxDelayMs) && maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a number >= 0, got ${maxDelayMs}`);
+  if (!(Number.isInteger(maxSize) && maxSize >= 1))
+    throw new RangeError(`maxSize must be a positive integer, got ${maxSize}`);
+  if (!(Number.isFinite(maxDelayMs) && maxDelayMs >= 0))
+    throw new RangeError(`maxDelayMs must be a number >= 0, got ${maxDelayMs}`);
   return (source) =>
     new Observable<T[]>((subscriber) => {
       let items: T[] = [];

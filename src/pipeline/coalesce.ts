@@ -34,7 +34,8 @@ interface OpenWindow<T> {
 /** Groups of items in, surviving items out one by one. */
 export function coalesce<T>(options: CoalesceOptions<T>): OperatorFunction<readonly T[], T> {
   const { windowMs, keyOf, onSuperseded, scheduler = asyncScheduler } = options;
-  if (!(Number.isFinite(windowMs) && windowMs >= 0)) throw new RangeError(`windowMs must be a number >= 0, got ${windowMs}`);
+  if (!(Number.isFinite(windowMs) && windowMs >= 0))
+    throw new RangeError(`windowMs must be a number >= 0, got ${windowMs}`);
   return (source) =>
     new Observable<T>((subscriber) => {
       const windows = new Map<string, OpenWindow<T>>();
@@ -47,7 +48,8 @@ export function coalesce<T>(options: CoalesceOptions<T>): OperatorFunction<reado
 
       // A wall clock stepped back would hold every window for the size of the step;
       // a window further away than windowMs can only mean that, so it is due.
-      const isDue = (window: OpenWindow<T>, now: number): boolean => window.closesAt <= now || window.closesAt - now > windowMs;
+      const isDue = (window: OpenWindow<T>, now: number): boolean =>
+        window.closesAt <= now || window.closesAt - now > windowMs;
 
       const closeDueWindows = (): void => {
         timer = undefined;

@@ -20,7 +20,8 @@ export class DeviceLane {
   private reservedDestinations = 0;
 
   constructor(readonly maxRunning: number) {
-    if (!(Number.isInteger(maxRunning) && maxRunning >= 1)) throw new RangeError(`maxRunning must be a positive integer, got ${maxRunning}`);
+    if (!(Number.isInteger(maxRunning) && maxRunning >= 1))
+      throw new RangeError(`maxRunning must be a positive integer, got ${maxRunning}`);
   }
 
   /** Runs `task` once the batch with these destinations may start; they are free again when it settles. */

@@ -81,7 +81,10 @@ export function diffAgainstProgrammed(batch: readonly IntentWork[], context: Dev
       continue;
     }
     if (current === undefined && programmed.destinationCount + newDestinations >= policy.maxRoutes) {
-      progress.fail(BridgeCode.LIMIT_EXCEEDED, `device ${work.device} already holds its limit of ${policy.maxRoutes} routes`);
+      progress.fail(
+        BridgeCode.LIMIT_EXCEEDED,
+        `device ${work.device} already holds its limit of ${policy.maxRoutes} routes`,
+      );
       continue;
     }
     if (current === undefined) {
@@ -101,14 +104,24 @@ export function diffAgainstProgrammed(batch: readonly IntentWork[], context: Dev
  * rejects. Run it through the device's lane, which it tells about the new
  * destinations it adds.
  */
-export async function executeBatch(batch: readonly IntentWork[], lane: DeviceLane, logger: Logger, metrics?: PipelineMetrics): Promise<void> {
+export async function executeBatch(
+  batch: readonly IntentWork[],
+  lane: DeviceLane,
+  logger: Logger,
+  metrics?: PipelineMetrics,
+): Promise<void> {
   const { device, context } = batch[0]!;
   let plan: BatchPlan;
   try {
     plan = diffAgainstProgrammed(batch, context, lane.reserved);
   } catch (error) {
     const reason = failureReason(error, device, logger);
-    for (const work of batch) work.job.settle(work.index, { ...pendingResult(work.intent), status: BridgeCode.DEVICE_UNAVAILABLE, error: reason });
+    for (const work of batch)
+      work.job.settle(work.index, {
+        ...pendingResult(work.intent),
+        status: BridgeCode.DEVICE_UNAVAILABLE,
+        error: reason,
+      });
     return;
   }
   lane.reserve(plan.intents.filter((p) => p.reservesDestination).length);
@@ -116,8 +129,16 @@ export async function executeBatch(batch: readonly IntentWork[], lane: DeviceLan
   const recorded: Array<Promise<void>> = [];
   try {
     const { session } = context;
-    await sendInJetRequests(plan.updates, (paths: BgpPath[]) => session.oper('update', paths), requestHandlers('update', context, lane, recorded, device, metrics));
-    await sendInJetRequests(plan.removes, (paths: BgpPath[]) => session.oper('remove', paths), requestHandlers('remove', context, lane, recorded, device, metrics));
+    await sendInJetRequests(
+      plan.updates,
+      (paths: BgpPath[]) => session.oper('update', paths),
+      requestHandlers('update', context, lane, recorded, device, metrics),
+    );
+    await sendInJetRequests(
+      plan.removes,
+      (paths: BgpPath[]) => session.oper('remove', paths),
+      requestHandlers('remove', context, lane, recorded, device, metrics),
+    );
   } catch (error) {
     // What JET confirmed before the failure stays confirmed; the rest was not done.
     const reason = failureReason(error, device, logger);

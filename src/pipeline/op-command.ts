@@ -59,11 +59,24 @@ function parseRequest(payload: Buffer): z.infer<typeof opRequest> | { error: str
   return { error: `${issue.path.join('.') || 'payload'}: ${issue.message}` };
 }
 
-export function createOpHandler(deps: { devices: ReadonlyMap<string, OpDevice>; topics: Topics; reply: ReplyFn; logger: Logger }) {
+export function createOpHandler(deps: {
+  devices: ReadonlyMap<string, OpDevice>;
+  topics: Topics;
+  reply: ReplyFn;
+  logger: Logger;
+}) {
   return async function handleOp(msg: InboundMessage, device: string): Promise<void> {
     const started = msg.receivedAt;
     const answer = (body: Omit<OpResultMessage, 'device' | 'latencyMs'>) =>
-      deps.reply(msg, deps.topics.opResult(device), JSON.stringify({ ...body, device, latencyMs: Math.round(performance.now() - started) } satisfies OpResultMessage));
+      deps.reply(
+        msg,
+        deps.topics.opResult(device),
+        JSON.stringify({
+          ...body,
+          device,
+          latencyMs: Math.round(performance.now() - started),
+        } satisfies OpResultMessage),
+      );
 
     const target = deps.devices.get(device);
     if (!target) return answer({ ok: false, error: `unknown device "${device}"` });

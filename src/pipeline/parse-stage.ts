@@ -51,7 +51,8 @@ function openJob({ msg, device }: DeviceRequest, ctx: StageContext, jobs: OpenJo
   const context = ctx.devices.get(device);
   const parsed = parseIntentPayload(msg.payload, ctx.limits);
   if (!parsed.ok) {
-    const error = context === undefined ? unknownDeviceError(device, ctx) : `${BridgeCode.INVALID_PAYLOAD}: ${parsed.error}`;
+    const error =
+      context === undefined ? unknownDeviceError(device, ctx) : `${BridgeCode.INVALID_PAYLOAD}: ${parsed.error}`;
     jobs.refuse(msg, device, error);
     return [];
   }
@@ -59,7 +60,8 @@ function openJob({ msg, device }: DeviceRequest, ctx: StageContext, jobs: OpenJo
   const job = jobs.open(msg, device, messageId(entries), entries.length);
   if (context === undefined) {
     job.setError(unknownDeviceError(device, ctx));
-    for (const entry of entries) job.settle(entry.index, entryResult(entry, BridgeCode.UNKNOWN_DEVICE, `device "${device}" is not configured`));
+    for (const entry of entries)
+      job.settle(entry.index, entryResult(entry, BridgeCode.UNKNOWN_DEVICE, `device "${device}" is not configured`));
     return [];
   }
   const works: IntentWork[] = [];

@@ -112,8 +112,16 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
   const { devices, topics, config, logger, metrics } = deps;
   const ctx: StageContext = { devices, topics, limits: deps.limits, logger, metrics, reply: deps.reply };
   // Built here, not on the first message, so a bad setting fails now (each checks its own).
-  const coalescePerDestination = coalesce({ windowMs: config.debounceMs, keyOf: destinationOf, onSuperseded: supersede });
-  const batchPerDevice = batchIntents({ maxSize: config.maxBatch, maxDelayMs: config.maxBatchDelayMs, keyOf: destinationOf });
+  const coalescePerDestination = coalesce({
+    windowMs: config.debounceMs,
+    keyOf: destinationOf,
+    onSuperseded: supersede,
+  });
+  const batchPerDevice = batchIntents({
+    maxSize: config.maxBatch,
+    maxDelayMs: config.maxBatchDelayMs,
+    keyOf: destinationOf,
+  });
   const inFlight = new ConcurrencyLimit(config.maxInFlight);
   const perDevice = config.maxInFlightPerDevice ?? DEFAULT_MAX_IN_FLIGHT_PER_DEVICE;
   if (!(Number.isInteger(perDevice) && perDevice >= 1)) {
@@ -148,7 +156,9 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
           return device$.pipe(
             coalescePerDestination,
             batchPerDevice,
-            mergeMap((batch) => lane.run(batch.map(destinationOf), () => inFlight.run(() => executeBatch(batch, lane, logger, metrics)))),
+            mergeMap((batch) =>
+              lane.run(batch.map(destinationOf), () => inFlight.run(() => executeBatch(batch, lane, logger, metrics))),
+            ),
             tap(() => metrics?.queueDepth(device$.key, openJobs.depth(device$.key))),
           );
         }),
@@ -165,11 +175,22 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
           case 'intent':
             return programIntents(requests$);
           case 'get':
-            return requests$.pipe(acknowledge, mergeMap(({ msg, device }) => answerRouteQuery(msg, device, ctx), config.maxInFlight));
+            return requests$.pipe(
+              acknowledge,
+              mergeMap(({ msg, device }) => answerRouteQuery(msg, device, ctx), config.maxInFlight),
+            );
           case 'op':
-            return requests$.pipe(acknowledge, mergeMap(({ msg, device }) => runOp(msg, device), config.maxInFlight));
+            return requests$.pipe(
+              acknowledge,
+              mergeMap(({ msg, device }) => runOp(msg, device), config.maxInFlight),
+            );
           default:
-            return requests$.pipe(acknowledge, tap(({ msg }) => logger.debug({ topic: msg.topic }, 'ignored a message on a topic the bridge does not serve')));
+            return requests$.pipe(
+              acknowledge,
+              tap(({ msg }) =>
+                logger.debug({ topic: msg.topic }, 'ignored a message on a topic the bridge does not serve'),
+              ),
+            );
         }
       }),
       tap({ complete: () => finishedJobs$.complete() }),
@@ -201,7 +222,9 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
       timer = setTimeout(() => {
         const open = jobs?.size ?? 0;
         subscription?.unsubscribe();
-        reject(new Error(`intent pipeline did not drain within ${timeoutMs} ms: ${open} messages left without a result`));
+        reject(
+          new Error(`intent pipeline did not drain within ${timeoutMs} ms: ${open} messages left without a result`),
+        );
       }, timeoutMs);
     });
     try {

@@ -31,7 +31,10 @@ export function admit(work: IntentWork, ctx: StageContext): boolean {
     return true;
   } catch (error) {
     ctx.logger.error({ device, err: error }, 'policy check failed');
-    work.job.settle(work.index, refusedResult(intent, BridgeCode.POLICY_DENIED, `policy check failed: ${String(error)}`));
+    work.job.settle(
+      work.index,
+      refusedResult(intent, BridgeCode.POLICY_DENIED, `policy check failed: ${String(error)}`),
+    );
     return false;
   }
 }

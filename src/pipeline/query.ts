@@ -43,12 +43,21 @@ export interface QueryAnswer {
 
 function querySchema(limits: IntentLimits) {
   const text = z.string().min(1).max(limits.maxStringLength);
-  return z.strictObject({ id: text.optional(), prefix: text.optional(), orLonger: z.boolean().optional(), table: text.optional() });
+  return z.strictObject({
+    id: text.optional(),
+    prefix: text.optional(),
+    orLonger: z.boolean().optional(),
+    table: text.optional(),
+  });
 }
 
 /** Parses a query payload; an error names the field and says why. */
-export function parseRouteQuery(payload: Buffer, limits: IntentLimits): { ok: true; query: RouteQuery } | { ok: false; error: string; id?: string } {
-  if (payload.length > limits.maxPayloadBytes) return { ok: false, error: `payload is larger than the limit of ${limits.maxPayloadBytes} bytes` };
+export function parseRouteQuery(
+  payload: Buffer,
+  limits: IntentLimits,
+): { ok: true; query: RouteQuery } | { ok: false; error: string; id?: string } {
+  if (payload.length > limits.maxPayloadBytes)
+    return { ok: false, error: `payload is larger than the limit of ${limits.maxPayloadBytes} bytes` };
   const text = payload.toString('utf8');
   let value: unknown = {};
   if (text.trim() !== '') {
@@ -64,7 +73,9 @@ export function parseRouteQuery(payload: Buffer, limits: IntentLimits): { ok: tr
   const fail = (error: string) => ({ ok: false as const, error, ...(id !== undefined && { id }) });
   const match: PathMatch = {};
   if (table !== undefined && tableFamily(table) === undefined) {
-    return fail(`payload.table: ${quote(table)} is not a unicast routing table (expected inet.N, inet6.N or <instance>.inet.N, <instance>.inet6.N)`);
+    return fail(
+      `payload.table: ${quote(table)} is not a unicast routing table (expected inet.N, inet6.N or <instance>.inet.N, <instance>.inet6.N)`,
+    );
   }
   if (prefix !== undefined) {
     let destination;
@@ -75,7 +86,9 @@ export function parseRouteQuery(payload: Buffer, limits: IntentLimits): { ok: tr
     }
     const holds = table === undefined ? destination.family : tableFamily(table);
     if (holds !== destination.family) {
-      return fail(`payload.table: ${table} holds ${familyName(holds!)} routes but prefix ${prefix} is ${familyName(destination.family)}`);
+      return fail(
+        `payload.table: ${table} holds ${familyName(holds!)} routes but prefix ${prefix} is ${familyName(destination.family)}`,
+      );
     }
     match.table = table ?? defaultTable(destination.family);
     match.prefix = destination.prefix;

@@ -56,7 +56,11 @@ export function isEmptyDiff(diff: PathDiff): boolean {
  * without next hops wants none (`null`); one with next hops wants what is
  * programmed minus the paths through those next hops.
  */
-export function desiredPaths(device: string, intent: Intent, programmed: readonly BgpPath[] | undefined): BgpPath[] | null {
+export function desiredPaths(
+  device: string,
+  intent: Intent,
+  programmed: readonly BgpPath[] | undefined,
+): BgpPath[] | null {
   if (intent.action === 'announce') return intentToPaths(device, intent);
   if (intent.nextHops.length === 0 || programmed === undefined) return null;
   const named = intentToPaths(device, intent).map((path) => path.cookie);

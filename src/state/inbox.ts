@@ -70,10 +70,15 @@ export class SqliteInbox {
       db = openChecked(file, options.busyTimeoutMs);
     } catch (error) {
       // Only damage is set aside: a busy or locked file belongs to someone else.
-      if (isBusy(error)) throw new Error(`the inbox file ${file} is in use by another process (another bridge on the same state.path?)`, { cause: error });
+      if (isBusy(error))
+        throw new Error(
+          `the inbox file ${file} is in use by another process (another bridge on the same state.path?)`,
+          { cause: error },
+        );
       if (file === ':memory:' || !isDamaged(error)) throw error;
       const movedTo = `${file}.unreadable-${Date.now()}`;
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, movedTo + suffix);
+      for (const suffix of ['', '-wal', '-shm'])
+        if (existsSync(file + suffix)) renameSync(file + suffix, movedTo + suffix);
       this.setAside = { movedTo, reason: (error as Error).message };
       db = openChecked(file, options.busyTimeoutMs);
     }
@@ -90,7 +95,9 @@ export class SqliteInbox {
       response_topic TEXT,
       correlation_data BLOB
     )`);
-    this.insert = this.db.prepare('INSERT INTO inbox (topic, payload, qos, response_topic, correlation_data) VALUES (?, ?, ?, ?, ?)');
+    this.insert = this.db.prepare(
+      'INSERT INTO inbox (topic, payload, qos, response_topic, correlation_data) VALUES (?, ?, ?, ?, ?)',
+    );
     const remove = this.db.prepare<[number]>('DELETE FROM inbox WHERE seq = ?');
     this.settleMany = this.db.transaction((seqs: number[]) => {
       for (const seq of seqs) remove.run(seq);
@@ -105,7 +112,8 @@ export class SqliteInbox {
     if (stateFile === ':memory:' || !existsSync(stateFile)) return 0;
     const old = openStateDb(stateFile);
     try {
-      if (old.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").get() === undefined) return 0;
+      if (old.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").get() === undefined)
+        return 0;
       const rows = old.prepare<[], Row>('SELECT * FROM inbox ORDER BY seq').all();
       this.db.transaction(() => {
         for (const r of rows) this.insert.run(r.topic, r.payload, r.qos, r.response_topic, r.correlation_data);
@@ -119,7 +127,10 @@ export class SqliteInbox {
 
   /** Records a message durably (synchronously, before the caller acknowledges it). */
   put(msg: InboxMessage): number {
-    return Number(this.insert.run(msg.topic, msg.payload, msg.qos, msg.responseTopic ?? null, msg.correlationData ?? null).lastInsertRowid);
+    return Number(
+      this.insert.run(msg.topic, msg.payload, msg.qos, msg.responseTopic ?? null, msg.correlationData ?? null)
+        .lastInsertRowid,
+    );
   }
 
   /** Marks a message's result as published; removals are grouped into one transaction per tick. */
@@ -175,7 +186,11 @@ function isDamaged(error: unknown): boolean {
 function openChecked(file: string, busyTimeoutMs: number | undefined): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = openStateDb(file, { synchronous: 'OFF', exclusive: true, ...(busyTimeoutMs !== undefined && { busyTimeoutMs }) });
+    db = openStateDb(file, {
+      synchronous: 'OFF',
+      exclusive: true,
+      ...(busyTimeoutMs !== undefined && { busyTimeoutMs }),
+    });
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new DamagedInbox(`quick_check: ${String(check)}`);
     return db;

@@ -37,7 +37,11 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-export function planReconcile(desired: Iterable<BgpPath>, actual: Iterable<BgpPath>, owned: (p: BgpPath) => boolean): ReconcilePlan {
+export function planReconcile(
+  desired: Iterable<BgpPath>,
+  actual: Iterable<BgpPath>,
+  owned: (p: BgpPath) => boolean,
+): ReconcilePlan {
   const onRouter = new Map<string, BgpPath>();
   for (const p of actual) onRouter.set(pathKeyString(p), p);
   const plan: ReconcilePlan = { add: [], update: [], remove: [] };
@@ -50,7 +54,8 @@ export function planReconcile(desired: Iterable<BgpPath>, actual: Iterable<BgpPa
     else if (!samePath(present, p)) plan.update.push(p);
   }
   for (const [key, p] of onRouter) {
-    if (!wanted.has(key) && owned(p)) plan.remove.push({ table: p.table, prefix: p.prefix, length: p.length, cookie: p.cookie });
+    if (!wanted.has(key) && owned(p))
+      plan.remove.push({ table: p.table, prefix: p.prefix, length: p.length, cookie: p.cookie });
   }
   return plan;
 }
@@ -69,7 +74,11 @@ export interface ReconcileReport extends ReconcilePlan {
  * Reads the device's routes, computes the plan and applies it in ≤1000-route
  * requests (removes first, then adds and updates through Update).
  */
-export async function reconcileDevice(session: DeviceSession, desired: Iterable<BgpPath>, owned: (p: BgpPath) => boolean): Promise<ReconcileReport> {
+export async function reconcileDevice(
+  session: DeviceSession,
+  desired: Iterable<BgpPath>,
+  owned: (p: BgpPath) => boolean,
+): Promise<ReconcileReport> {
   const actual = await session.get({});
   const plan = planReconcile(desired, actual, owned);
   const failures: ReconcileReport['failures'] = [];

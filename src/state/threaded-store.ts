@@ -49,7 +49,10 @@ function startWorker(file: string): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./store-worker.js', import.meta.url), options);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./store-worker.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, { ...options, eval: true });
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, {
+    ...options,
+    eval: true,
+  });
 }
 
 export class ThreadedProgrammedStore implements ProgrammedStore {
@@ -69,7 +72,8 @@ export class ThreadedProgrammedStore implements ProgrammedStore {
   static open(file: string): Promise<ThreadedProgrammedStore> {
     const worker = startWorker(file);
     return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the state store thread exited (code ${code}) before opening ${file}`));
+      const onExit = (code: number) =>
+        reject(new Error(`the state store thread exited (code ${code}) before opening ${file}`));
       const onError = (error: Error) => reject(new Error(`the state store thread failed: ${error.message}`));
       worker.once('exit', onExit);
       worker.once('error', onError);
@@ -81,7 +85,9 @@ export class ThreadedProgrammedStore implements ProgrammedStore {
           resolve(new ThreadedProgrammedStore(worker));
         } else {
           void worker.terminate();
-          reject(new Error(`cannot open the state file ${file}: ${first.kind === 'open-failed' ? first.error : first.kind}`));
+          reject(
+            new Error(`cannot open the state file ${file}: ${first.kind === 'open-failed' ? first.error : first.kind}`),
+          );
         }
       });
     });

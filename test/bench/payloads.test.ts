@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentPayload } from '../../src/intent/parse.js';
-import { arrayPayload, prefixOf, PREFIX_RANGES, rangeSize, singlePayload, type PrefixRange } from '../../bench/lib/payloads.js';
+import {
+  arrayPayload,
+  prefixOf,
+  PREFIX_RANGES,
+  rangeSize,
+  singlePayload,
+  type PrefixRange,
+} from '../../bench/lib/payloads.js';
 
 describe('bench payloads', () => {
   it('numbers distinct /24s inside each range, and the ranges do not overlap', () => {
@@ -21,7 +28,10 @@ describe('bench payloads', () => {
 
   it('writes intents the bridge accepts, one or a thousand per message', () => {
     const one = parseIntentPayload(singlePayload('single', 5, 1));
-    expect(one).toMatchObject({ ok: true, entries: [{ intent: { id: 'single-5', prefix: '18.0.5.0', length: 24, nextHops: ['192.0.2.2'] } }] });
+    expect(one).toMatchObject({
+      ok: true,
+      entries: [{ intent: { id: 'single-5', prefix: '18.0.5.0', length: 24, nextHops: ['192.0.2.2'] } }],
+    });
     const many = parseIntentPayload(arrayPayload('bulk', 1000, 1000));
     expect(many.ok && many.entries.every((entry) => 'intent' in entry)).toBe(true);
     expect(many.ok && many.entries).toHaveLength(1000);

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProfile, summarizeProfile } from '../../bench/lib/profile.js';
 
-const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, scriptId: '0', columnNumber: 0 });
+const frame = (functionName: string, url = '', lineNumber = 0) => ({
+  functionName,
+  url,
+  lineNumber,
+  scriptId: '0',
+  columnNumber: 0,
+});
 
 /** A CPU profile: root → parse (2 ms self), root → (idle) (5 ms), root → parse again at another node (1 ms). */
 const PROFILE = {
@@ -28,7 +34,11 @@ describe('summarizeProfile', () => {
     const file = join(dir, 'bridge.cpuprofile');
     writeFileSync(file, JSON.stringify(PROFILE));
     const summary = summarizeProfile(file, '/repo/');
-    expect(summary).toEqual({ busyMs: 3, idleMs: 5, top: [{ location: 'parse (dist/src/intent/parse.js:10)', selfMs: 3, percent: 100 }] });
+    expect(summary).toEqual({
+      busyMs: 3,
+      idleMs: 5,
+      top: [{ location: 'parse (dist/src/intent/parse.js:10)', selfMs: 3, percent: 100 }],
+    });
     expect(formatProfile('bridge', summary)).toContain('parse (dist/src/intent/parse.js:10)');
   });
 });

@@ -55,12 +55,15 @@ describe('the bridge answers what never reaches JET with a bridge code', () => {
   });
 
   it('INVALID_PAYLOAD for a bad prefix, naming the field, while the valid intent next to it is programmed', async () => {
-    const result = await t.request({
-      intents: [
-        { id: 'bad-prefix', prefix: '10.2.1.300/24', nextHops: ['10.0.0.1'] },
-        { id: 'good-prefix', prefix: '10.2.1.0/24', nextHops: ['10.0.0.1'] },
-      ],
-    }, { match: (r) => r.results.some((x) => x.id === 'bad-prefix') });
+    const result = await t.request(
+      {
+        intents: [
+          { id: 'bad-prefix', prefix: '10.2.1.300/24', nextHops: ['10.0.0.1'] },
+          { id: 'good-prefix', prefix: '10.2.1.0/24', nextHops: ['10.0.0.1'] },
+        ],
+      },
+      { match: (r) => r.results.some((x) => x.id === 'bad-prefix') },
+    );
 
     expect(result.ok).toBe(false);
     const [bad, good] = result.results;
@@ -71,7 +74,10 @@ describe('the bridge answers what never reaches JET with a bridge code', () => {
   });
 
   it('INVALID_PAYLOAD for a payload over the size limit', async () => {
-    const oversized = JSON.stringify({ id: 'big', prefix: '10.2.2.0/24', nextHops: ['10.0.0.1'] }).padEnd(MAX_PAYLOAD_BYTES + 1, ' ');
+    const oversized = JSON.stringify({ id: 'big', prefix: '10.2.2.0/24', nextHops: ['10.0.0.1'] }).padEnd(
+      MAX_PAYLOAD_BYTES + 1,
+      ' ',
+    );
 
     const result = await t.request(oversized, { match: (r) => r.error !== undefined && /larger than/.test(r.error) });
 
@@ -113,35 +119,46 @@ describe('the bridge answers what never reaches JET with a bridge code', () => {
   it.each([
     ['r1', 'legacy'],
     ['r2', 'jnx'],
-  ])('DEVICE_UNAVAILABLE when %s (%s) stays unreachable past the budget, then serves again', async (device, dialect) => {
-    const emulator = t.emulator(device);
-    emulator.setFaults({ unavailable: true });
-    let result;
-    try {
-      result = await t.request({ id: `down-${dialect}`, prefix: '10.2.8.0/24', nextHops: ['10.0.0.1'] }, { device });
-    } finally {
-      emulator.setFaults({});
-    }
+  ])(
+    'DEVICE_UNAVAILABLE when %s (%s) stays unreachable past the budget, then serves again',
+    async (device, dialect) => {
+      const emulator = t.emulator(device);
+      emulator.setFaults({ unavailable: true });
+      let result;
+      try {
+        result = await t.request({ id: `down-${dialect}`, prefix: '10.2.8.0/24', nextHops: ['10.0.0.1'] }, { device });
+      } finally {
+        emulator.setFaults({});
+      }
 
-    expect(result.results[0]).toMatchObject({ id: `down-${dialect}`, status: 'DEVICE_UNAVAILABLE', added: 0 });
-    expect(result.results[0]!.error).toContain(device);
-    expect(t.routes('10.2.8.0/24', device)).toEqual([]);
+      expect(result.results[0]).toMatchObject({ id: `down-${dialect}`, status: 'DEVICE_UNAVAILABLE', added: 0 });
+      expect(result.results[0]!.error).toContain(device);
+      expect(t.routes('10.2.8.0/24', device)).toEqual([]);
 
-    await t.ready(device);
-    await stillServes(`up-${dialect}`, '10.2.8.0/24', device);
-  });
+      await t.ready(device);
+      await stillServes(`up-${dialect}`, '10.2.8.0/24', device);
+    },
+  );
 
   it('publishes one result per message even when the message mixes every refusal', async () => {
     const since = t.client.mark();
-    const result = await t.request([
-      { id: 'mix-denied', prefix: '0.0.0.0/0', nextHops: ['10.0.0.1'] },
-      { id: 'mix-invalid', prefix: '10.2.9.0/24', nextHops: ['not-an-address'] },
-      { id: 'mix-ok', prefix: '10.2.9.0/24', nextHops: ['10.0.0.1'] },
-    ], { match: (r) => r.results[0]?.id === 'mix-denied' });
+    const result = await t.request(
+      [
+        { id: 'mix-denied', prefix: '0.0.0.0/0', nextHops: ['10.0.0.1'] },
+        { id: 'mix-invalid', prefix: '10.2.9.0/24', nextHops: ['not-an-address'] },
+        { id: 'mix-ok', prefix: '10.2.9.0/24', nextHops: ['10.0.0.1'] },
+      ],
+      { match: (r) => r.results[0]?.id === 'mix-denied' },
+    );
 
     expect(result.results.map((r) => r.status)).toEqual(['POLICY_DENIED', 'INVALID_PAYLOAD', 'SUCCESS']);
     expect(result.results[1]!.error).toMatch(/^intents\[1\]\.nextHops\[0\]: "not-an-address" is not an IPv4 address/);
     const resultTopic = t.topics.intentResult('r1');
-    expect(t.client.log.slice(since).filter((m) => m.topic === resultTopic).map((m) => body<{ results: IntentResult[] }>(m).results[0]?.id)).toEqual(['mix-denied']);
+    expect(
+      t.client.log
+        .slice(since)
+        .filter((m) => m.topic === resultTopic)
+        .map((m) => body<{ results: IntentResult[] }>(m).results[0]?.id),
+    ).toEqual(['mix-denied']);
   });
 });

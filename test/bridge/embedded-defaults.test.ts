@@ -27,7 +27,12 @@ const shipped = JSON.parse(SHIPPED_TEXT) as unknown;
 async function withFreePorts(): Promise<{ raw: Record<string, unknown>; brokerUrl: string }> {
   const mqttPort = await freePort();
   const jetPort = await freePort();
-  const raw = JSON.parse(SHIPPED_TEXT.replaceAll('127.0.0.1:1883', `127.0.0.1:${mqttPort}`).replaceAll('127.0.0.1:32767', `127.0.0.1:${jetPort}`)) as {
+  const raw = JSON.parse(
+    SHIPPED_TEXT.replaceAll('127.0.0.1:1883', `127.0.0.1:${mqttPort}`).replaceAll(
+      '127.0.0.1:32767',
+      `127.0.0.1:${jetPort}`,
+    ),
+  ) as {
     emulator: Record<string, unknown>;
     http: Record<string, unknown>;
   };
@@ -52,8 +57,15 @@ describe("npm start's bridge.config.json", () => {
   it('parses: embedded broker, MQTT 5 asked for, emulated legacy device r1', () => {
     const config = parseConfig(shipped, {}, stateDir);
 
-    expect(config.mqtt).toMatchObject({ url: 'mqtt://127.0.0.1:1883', embeddedBroker: true, protocolVersion: 5, topicPrefix: 'jet' });
-    expect(config.devices).toEqual([expect.objectContaining({ name: 'r1', address: '127.0.0.1:32767', dialect: 'legacy' })]);
+    expect(config.mqtt).toMatchObject({
+      url: 'mqtt://127.0.0.1:1883',
+      embeddedBroker: true,
+      protocolVersion: 5,
+      topicPrefix: 'jet',
+    });
+    expect(config.devices).toEqual([
+      expect.objectContaining({ name: 'r1', address: '127.0.0.1:32767', dialect: 'legacy' }),
+    ]);
     expect(config.emulator).toMatchObject({ enabled: true, devices: ['r1'] });
   });
 
@@ -73,11 +85,24 @@ describe("npm start's bridge.config.json", () => {
     await t.ready();
 
     const since = t.client.mark();
-    await t.client.publish('jet/r1/bgp/intent', '{"id":"demo-1","prefix":"10.123.0.0/24","nextHops":["10.0.0.1","10.0.0.2"],"localPref":200}');
+    await t.client.publish(
+      'jet/r1/bgp/intent',
+      '{"id":"demo-1","prefix":"10.123.0.0/24","nextHops":["10.0.0.1","10.0.0.2"],"localPref":200}',
+    );
 
     const result = body<ResultMessage>(await t.client.next((m) => m.topic === 'jet/r1/bgp/result', since));
-    expect(result).toMatchObject({ id: 'demo-1', ok: true, device: 'r1', results: [{ prefix: '10.123.0.0/24', status: 'SUCCESS', added: 2 }] });
-    expect(t.routes('10.123.0.0/24').map((r) => r.nextHops[0]).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(result).toMatchObject({
+      id: 'demo-1',
+      ok: true,
+      device: 'r1',
+      results: [{ prefix: '10.123.0.0/24', status: 'SUCCESS', added: 2 }],
+    });
+    expect(
+      t
+        .routes('10.123.0.0/24')
+        .map((r) => r.nextHops[0])
+        .sort(),
+    ).toEqual(['10.0.0.1', '10.0.0.2']);
     const status = await t.client.next((m) => m.topic === `jet/bridge/${test.clientId}/status`);
     expect(status.text).toBe('online');
     const metrics = await fetch(`http://127.0.0.1:${t.bridge.httpPort}/metrics`);

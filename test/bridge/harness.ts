@@ -80,7 +80,13 @@ export async function makeTestConfig(options: TestConfigOptions): Promise<TestCo
     })),
   );
   const raw = {
-    mqtt: { url: brokerUrl, embeddedBroker: options.broker.kind === 'embedded', clientId, topicPrefix, ...options.mqtt },
+    mqtt: {
+      url: brokerUrl,
+      embeddedBroker: options.broker.kind === 'embedded',
+      clientId,
+      topicPrefix,
+      ...options.mqtt,
+    },
     devices,
     // A short purge timeout: a session that reconnects within it keeps its routes (rebound).
     emulator: { enabled: true, users: { jet: 'jet' }, purgeTimeoutSec: 5 },
@@ -125,7 +131,12 @@ export class TestClient {
   }
 
   static async connect(url: string, protocolVersion: 4 | 5, filters: string[]): Promise<TestClient> {
-    const client = await mqtt.connectAsync(url, { protocolVersion, clean: true, reconnectPeriod: 100, connectTimeout: WAIT_MS });
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion,
+      clean: true,
+      reconnectPeriod: 100,
+      connectTimeout: WAIT_MS,
+    });
     const test = new TestClient(client);
     if (filters.length > 0) await client.subscribeAsync(filters, { qos: 1 });
     return test;
@@ -253,7 +264,10 @@ export async function startTestBridge(test: TestConfig): Promise<TestBridge> {
     topics,
     client,
     emulator,
-    routes: (prefix, device) => emulator(device).routes().filter((route) => `${route.prefix}/${route.length}` === prefix),
+    routes: (prefix, device) =>
+      emulator(device)
+        .routes()
+        .filter((route) => `${route.prefix}/${route.length}` === prefix),
     async request(payload, { device = 'r1', match } = {}) {
       const since = client.mark();
       const id = payloadId(payload);
@@ -272,7 +286,9 @@ export async function startTestBridge(test: TestConfig): Promise<TestBridge> {
       const states = client.log.filter((m) => m.topic === stateTopic).map((m) => body<DeviceStateMessage>(m));
       const latest = states.sort((a, b) => Date.parse(a.since) - Date.parse(b.since)).at(-1);
       if (latest && serving(latest)) return latest;
-      return body<DeviceStateMessage>(await client.next((m) => m.topic === stateTopic && serving(body<DeviceStateMessage>(m)), client.mark()));
+      return body<DeviceStateMessage>(
+        await client.next((m) => m.topic === stateTopic && serving(body<DeviceStateMessage>(m)), client.mark()),
+      );
     },
     async jetRequests(op, device = 'r1') {
       const exposition = parseExposition(await bridge.metrics.render());

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStateMessage, ResultMessage } from '../../src/mqtt/results.js';
 import type { OpResultMessage } from '../../src/pipeline/op-command.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
-import { body, makeTestConfig, startTestBridge, TestClient, type Received, type TestBridge, type TestConfig } from './harness.js';
+import {
+  body,
+  makeTestConfig,
+  startTestBridge,
+  TestClient,
+  type Received,
+  type TestBridge,
+  type TestConfig,
+} from './harness.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 describe('the bridge on MQTT', () => {
@@ -53,10 +61,18 @@ describe('the bridge on MQTT', () => {
     const requester = await connect(['replies/#']);
     const correlationData = Buffer.from('corr-7f3a');
 
-    await requester.publish(t.topics.intent('r1'), { id: 'rr-1', prefix: '10.3.1.0/24', nextHops: ['10.0.0.1'] }, { properties: { responseTopic: 'replies/rr-1', correlationData } });
+    await requester.publish(
+      t.topics.intent('r1'),
+      { id: 'rr-1', prefix: '10.3.1.0/24', nextHops: ['10.0.0.1'] },
+      { properties: { responseTopic: 'replies/rr-1', correlationData } },
+    );
 
     const reply = await requester.next((m) => m.topic === 'replies/rr-1');
-    expect(body<ResultMessage>(reply)).toMatchObject({ id: 'rr-1', ok: true, results: [{ status: 'SUCCESS', added: 1 }] });
+    expect(body<ResultMessage>(reply)).toMatchObject({
+      id: 'rr-1',
+      ok: true,
+      results: [{ status: 'SUCCESS', added: 1 }],
+    });
     expect(reply.packet.properties?.correlationData).toEqual(correlationData);
     // A later request's result on the default topic: had rr-1's gone there too, it would be ahead of it.
     await t.request({ id: 'rr-2', prefix: '10.3.2.0/24', nextHops: ['10.0.0.1'] });

@@ -9,7 +9,15 @@ import type { ResultMessage } from '../../src/mqtt/results.js';
 import { inboxFileFor, SqliteInbox } from '../../src/state/inbox.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
 import { parseExposition, sampleValue } from '../http/prom-text.js';
-import { body, makeTestConfig, startTestBridge, TestClient, WAIT_MS, type TestBridge, type TestConfig } from './harness.js';
+import {
+  body,
+  makeTestConfig,
+  startTestBridge,
+  TestClient,
+  WAIT_MS,
+  type TestBridge,
+  type TestConfig,
+} from './harness.js';
 
 /** Polls `condition` every 20 ms until it holds, failing after WAIT_MS. */
 async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
@@ -49,14 +57,26 @@ describe('a request accepted before a stop', () => {
     await first.ready();
     first.emulator().setFaults({ unavailable: true });
 
-    await first.client.publish(first.topics.intent('r1'), { id: 'kept-1', prefix: '10.4.1.0/24', nextHops: ['10.0.0.1'] });
+    await first.client.publish(first.topics.intent('r1'), {
+      id: 'kept-1',
+      prefix: '10.4.1.0/24',
+      nextHops: ['10.0.0.1'],
+    });
     // Counted once the message is journaled and acknowledged to the broker.
-    await until(async () => sampleValue(parseExposition(await first.bridge.metrics.render()), 'jetbridge_intents_received_total', { device: 'r1' }) === 1, 'the bridge has taken the intent');
+    await until(
+      async () =>
+        sampleValue(parseExposition(await first.bridge.metrics.render()), 'jetbridge_intents_received_total', {
+          device: 'r1',
+        }) === 1,
+      'the bridge has taken the intent',
+    );
     await first.stop({ keepState: true, drainTimeoutMs: 100 });
     expect(watcher.log).toEqual([]);
     const inbox = new SqliteInbox(inboxFileFor(first.config.state.path));
     try {
-      expect(inbox.pending().map((m) => JSON.parse(m.payload.toString()) as { id: string })).toEqual([expect.objectContaining({ id: 'kept-1' })]);
+      expect(inbox.pending().map((m) => JSON.parse(m.payload.toString()) as { id: string })).toEqual([
+        expect.objectContaining({ id: 'kept-1' }),
+      ]);
     } finally {
       inbox.close();
     }

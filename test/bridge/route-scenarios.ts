@@ -9,7 +9,15 @@ import { DIALECTS } from '../../src/jet/model.js';
 import { pathCookie } from '../../src/intent/route-key.js';
 import type { ResultMessage } from '../../src/mqtt/results.js';
 import type { QueryAnswer } from '../../src/pipeline/query.js';
-import { body, makeTestConfig, RequestTap, startTestBridge, type BrokerChoice, type Received, type TestBridge } from './harness.js';
+import {
+  body,
+  makeTestConfig,
+  RequestTap,
+  startTestBridge,
+  type BrokerChoice,
+  type Received,
+  type TestBridge,
+} from './harness.js';
 
 /**
  * Long enough that a hundred messages published back to back reach the bridge
@@ -18,7 +26,13 @@ import { body, makeTestConfig, RequestTap, startTestBridge, type BrokerChoice, t
  */
 const DEBOUNCE_MS = 200;
 
-const ATTRIBUTES = { localPref: 200, routePref: 10, med: 5, asPath: '65001 65002', communities: ['65000:100', '65000:200'] };
+const ATTRIBUTES = {
+  localPref: 200,
+  routePref: 10,
+  med: 5,
+  asPath: '65001 65002',
+  communities: ['65000:100', '65000:200'],
+};
 
 /** `count` distinct /24 prefixes, from 10.<second>.0.0/24 on. */
 function prefixes(count: number, second: number): string[] {
@@ -49,11 +63,24 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
     });
 
     it('announces a route as one path per next hop, with its attributes and stable cookies', async () => {
-      const result = await t.request({ id: 'announce-1', prefix: '10.1.1.0/24', nextHops: ['10.0.0.1', '10.0.0.2'], ...ATTRIBUTES });
+      const result = await t.request({
+        id: 'announce-1',
+        prefix: '10.1.1.0/24',
+        nextHops: ['10.0.0.1', '10.0.0.2'],
+        ...ATTRIBUTES,
+      });
 
       expect(result).toMatchObject({ id: 'announce-1', ok: true, device: 'r1' });
       expect(result.results).toEqual([
-        expect.objectContaining({ prefix: '10.1.1.0/24', action: 'announce', status: 'SUCCESS', added: 2, modified: 0, removed: 0, unchanged: false }),
+        expect.objectContaining({
+          prefix: '10.1.1.0/24',
+          action: 'announce',
+          status: 'SUCCESS',
+          added: 2,
+          modified: 0,
+          removed: 0,
+          unchanged: false,
+        }),
       ]);
       const routes = t.routes('10.1.1.0/24');
       expect(routes.map((r) => r.nextHops)).toEqual(expect.arrayContaining([['10.0.0.1'], ['10.0.0.2']]));
@@ -72,7 +99,13 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
 
       const result = await t.request({ id: 'repeat-2', ...intent });
 
-      expect(result.results[0]).toMatchObject({ status: 'SUCCESS', unchanged: true, added: 0, modified: 0, removed: 0 });
+      expect(result.results[0]).toMatchObject({
+        status: 'SUCCESS',
+        unchanged: true,
+        added: 0,
+        modified: 0,
+        removed: 0,
+      });
       expect((await t.jetRequests('update')).count).toBe(before.count);
       expect((await t.jetRequests('remove')).count).toBe(0);
       expect(tap.since(changes)).toEqual([]);
@@ -84,14 +117,31 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
 
       const result = await t.request({ id: 'hops-2', prefix: '10.1.3.0/24', nextHops: ['10.0.0.2', '10.0.0.3'] });
 
-      expect(result.results[0]).toMatchObject({ status: 'SUCCESS', added: 1, modified: 0, removed: 1, unchanged: false });
-      expect(t.routes('10.1.3.0/24').map((r) => r.nextHops[0]).sort()).toEqual(['10.0.0.2', '10.0.0.3']);
+      expect(result.results[0]).toMatchObject({
+        status: 'SUCCESS',
+        added: 1,
+        modified: 0,
+        removed: 1,
+        unchanged: false,
+      });
+      expect(
+        t
+          .routes('10.1.3.0/24')
+          .map((r) => r.nextHops[0])
+          .sort(),
+      ).toEqual(['10.0.0.2', '10.0.0.3']);
     });
 
     it('modifies every path when the attributes change', async () => {
       await t.request({ id: 'attrs-1', prefix: '10.1.4.0/24', nextHops: ['10.0.0.1', '10.0.0.2'], localPref: 100 });
 
-      const result = await t.request({ id: 'attrs-2', prefix: '10.1.4.0/24', nextHops: ['10.0.0.1', '10.0.0.2'], localPref: 300, med: 7 });
+      const result = await t.request({
+        id: 'attrs-2',
+        prefix: '10.1.4.0/24',
+        nextHops: ['10.0.0.1', '10.0.0.2'],
+        localPref: 300,
+        med: 7,
+      });
 
       expect(result.results[0]).toMatchObject({ status: 'SUCCESS', added: 0, modified: 2, removed: 0 });
       const routes = t.routes('10.1.4.0/24');
@@ -112,7 +162,11 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
     it('programs an array of 2,000 intents in two JET requests of 1,000 routes, and withdraws them in two more', async () => {
       const targets = prefixes(2000, 100);
       const wanted = new Set(targets);
-      const inRange = () => t.emulator().routes().filter((r) => wanted.has(`${r.prefix}/${r.length}`)).length;
+      const inRange = () =>
+        t
+          .emulator()
+          .routes()
+          .filter((r) => wanted.has(`${r.prefix}/${r.length}`)).length;
       const updates = await t.jetRequests('update');
       const removes = await t.jetRequests('remove');
       const changes = tap.sizes.length;
@@ -123,7 +177,9 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
       );
 
       expect(announced.ok).toBe(true);
-      expect(announced.results.every((r, i) => r.id === `bulk-${i}` && r.status === 'SUCCESS' && r.added === 1)).toBe(true);
+      expect(announced.results.every((r, i) => r.id === `bulk-${i}` && r.status === 'SUCCESS' && r.added === 1)).toBe(
+        true,
+      );
       expect(inRange()).toBe(2000);
       const afterUpdates = await t.jetRequests('update');
       expect(afterUpdates.count - updates.count).toBe(2);
@@ -165,7 +221,9 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
       // Back to back, not one at a time: they must reach the bridge inside one window.
       await Promise.all(flaps.map((intent) => t.client.publish(t.topics.intent('r1'), intent)));
       const answerTo = (id: string) => (m: Received) => m.topic === resultTopic && body<ResultMessage>(m).id === id;
-      const results = await Promise.all(flaps.map(async ({ id }) => body<ResultMessage>(await t.client.next(answerTo(id), since))));
+      const results = await Promise.all(
+        flaps.map(async ({ id }) => body<ResultMessage>(await t.client.next(answerTo(id), since))),
+      );
 
       const superseded = results.slice(0, 99).map((r) => r.results[0]);
       expect(superseded.every((r) => r?.status === 'SUPERSEDED' && r.supersededBy === 'flap-99')).toBe(true);
@@ -185,7 +243,15 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
 
       const answer = body<QueryAnswer>(await t.client.next((m) => m.topic === answerTopic, since));
       expect(answer).toMatchObject({ id: 'query-1', ok: true, device: 'r1' });
-      const expected = t.routes('10.1.7.0/24').map((r) => ({ prefix: '10.1.7.0/24', table: 'inet.0', nextHops: r.nextHops, cookie: r.cookie.toString(), localPref: 250 }));
+      const expected = t
+        .routes('10.1.7.0/24')
+        .map((r) => ({
+          prefix: '10.1.7.0/24',
+          table: 'inet.0',
+          nextHops: r.nextHops,
+          cookie: r.cookie.toString(),
+          localPref: 250,
+        }));
       expect(expected).toHaveLength(2);
       expect(answer.routes).toEqual(expect.arrayContaining(expected.map((route) => expect.objectContaining(route))));
       expect(answer.routes).toHaveLength(2);

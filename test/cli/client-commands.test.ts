@@ -34,19 +34,33 @@ const client = (args: string[]) => runCli([...args, '--config', bridge.configFil
 
 describe('jetbridge send', () => {
   it('prints the result of an announced route and exits 0', TEST_TIMEOUT, async () => {
-    const { code, stdout, stderr } = await client(['send', '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}', '--device', 'r1']);
+    const { code, stdout, stderr } = await client([
+      'send',
+      '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}',
+      '--device',
+      'r1',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as ResultMessage;
-    expect(result).toMatchObject({ ok: true, device: 'r1', results: [{ prefix: '10.1.0.0/24', action: 'announce', status: 'SUCCESS', added: 1 }] });
+    expect(result).toMatchObject({
+      ok: true,
+      device: 'r1',
+      results: [{ prefix: '10.1.0.0/24', action: 'announce', status: 'SUCCESS', added: 1 }],
+    });
     expect(result.id).toMatch(/^cli-/);
-    expect(await emulatorRoutes(bridge)).toContainEqual(expect.objectContaining({ prefix: '10.1.0.0/24', nextHops: ['10.0.0.1'] }));
+    expect(await emulatorRoutes(bridge)).toContainEqual(
+      expect.objectContaining({ prefix: '10.1.0.0/24', nextHops: ['10.0.0.1'] }),
+    );
   });
 
   it('prints the refusal of a policy-denied route and exits 1', TEST_TIMEOUT, async () => {
     const { code, stdout } = await client(['send', '{"prefix":"0.0.0.0/0","nextHops":["10.0.0.1"]}', '--device', 'r1']);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, results: [{ prefix: '0.0.0.0/0', status: 'POLICY_DENIED' }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      results: [{ prefix: '0.0.0.0/0', status: 'POLICY_DENIED' }],
+    });
     expect(await emulatorRoutes(bridge)).not.toContainEqual(expect.objectContaining({ prefix: '0.0.0.0/0' }));
   });
 
@@ -79,14 +93,20 @@ describe('jetbridge apply', () => {
   it('programs the seed routes file, prints a summary and exits 0; --withdraw removes them', TEST_TIMEOUT, async () => {
     const applied = await client(['apply', SEED_FILE, '--device', 'r1']);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toBe(`announced 2 routes from ${SEED_FILE} on r1: SUCCESS 2 (paths added 8, modified 0, removed 0)\n`);
+    expect(applied.stdout).toBe(
+      `announced 2 routes from ${SEED_FILE} on r1: SUCCESS 2 (paths added 8, modified 0, removed 0)\n`,
+    );
     const seeded = (await emulatorRoutes(bridge)).filter((r) => SEED_PREFIXES.includes(r.prefix));
     expect(seeded).toHaveLength(8);
-    expect(new Set(seeded.map((r) => r.nextHops.join()))).toEqual(new Set(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']));
+    expect(new Set(seeded.map((r) => r.nextHops.join()))).toEqual(
+      new Set(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']),
+    );
 
     const withdrawn = await client(['apply', SEED_FILE, '--device', 'r1', '--withdraw']);
     expect(withdrawn.code).toBe(0);
-    expect(withdrawn.stdout).toBe(`withdrew 2 routes from ${SEED_FILE} on r1: SUCCESS 2 (paths added 0, modified 0, removed 8)\n`);
+    expect(withdrawn.stdout).toBe(
+      `withdrew 2 routes from ${SEED_FILE} on r1: SUCCESS 2 (paths added 0, modified 0, removed 8)\n`,
+    );
     expect((await emulatorRoutes(bridge)).filter((r) => SEED_PREFIXES.includes(r.prefix))).toEqual([]);
   });
 });
@@ -97,7 +117,13 @@ describe('jetbridge watch', () => {
     try {
       await watch.waitFor('watching ');
       // Without MQTT 5 the bridge answers on the public result topic, where watch listens.
-      const sent = await client(['send', '{"id":"watched-1","prefix":"10.2.0.0/24","nextHops":["10.0.0.2"]}', '--device', 'r1', '--mqtt3']);
+      const sent = await client([
+        'send',
+        '{"id":"watched-1","prefix":"10.2.0.0/24","nextHops":["10.0.0.2"]}',
+        '--device',
+        'r1',
+        '--mqtt3',
+      ]);
       expect(sent.code).toBe(0);
       await watch.waitFor('"watched-1"', 15_000);
     } finally {
@@ -108,11 +134,19 @@ describe('jetbridge watch', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { time: string; topic: string; payload: unknown });
-    expect(lines).toContainEqual({ time: expect.any(String), topic: 'jet/r1/state', payload: expect.objectContaining({ state: 'ready' }) });
+    expect(lines).toContainEqual({
+      time: expect.any(String),
+      topic: 'jet/r1/state',
+      payload: expect.objectContaining({ state: 'ready' }),
+    });
     expect(lines).toContainEqual({
       time: expect.any(String),
       topic: 'jet/r1/bgp/result',
-      payload: expect.objectContaining({ id: 'watched-1', ok: true, results: [expect.objectContaining({ prefix: '10.2.0.0/24', status: 'SUCCESS' })] }),
+      payload: expect.objectContaining({
+        id: 'watched-1',
+        ok: true,
+        results: [expect.objectContaining({ prefix: '10.2.0.0/24', status: 'SUCCESS' })],
+      }),
     });
   });
 });
@@ -124,7 +158,9 @@ describe('the running bridge', () => {
     const metrics = parseExposition(await response.text());
     expect(metrics.types.get('jetbridge_intents_received_total')).toBe('counter');
     expect(sampleValue(metrics, 'jetbridge_intents_received_total', { device: 'r1' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, 'jetbridge_results_total', { device: 'r1', status: 'SUCCESS' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'jetbridge_results_total', { device: 'r1', status: 'SUCCESS' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(sampleValue(metrics, 'jetbridge_results_total', { device: 'r1', status: 'POLICY_DENIED' })).toBe(1);
   });
 
@@ -132,7 +168,11 @@ describe('the running bridge', () => {
     expect((await fetch(`${bridge.httpUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${bridge.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', mqtt: { connected: true }, devices: { r1: { state: 'ready' } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      mqtt: { connected: true },
+      devices: { r1: { state: 'ready' } },
+    });
   });
 
   it('stops on SIGTERM with exit code 0', TEST_TIMEOUT, async () => {

@@ -30,14 +30,18 @@ describe('jetbridge --help', () => {
     for (const [command] of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
-  it.each(COMMANDS)('jetbridge %s --help lists its options and exits 0', { timeout: 30_000 }, async (command, options) => {
-    const { code, stdout } = await runCli([command, '--help']);
-    expect(code).toBe(0);
-    expect(stdout).toContain(`Usage: jetbridge ${command}`);
-    for (const option of options) expect(stdout).toContain(option);
-    // The client commands list the exit codes scripts rely on.
-    if (options.includes('--mqtt3')) expect(stdout).toMatch(/^Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /m);
-  });
+  it.each(COMMANDS)(
+    'jetbridge %s --help lists its options and exits 0',
+    { timeout: 30_000 },
+    async (command, options) => {
+      const { code, stdout } = await runCli([command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: jetbridge ${command}`);
+      for (const option of options) expect(stdout).toContain(option);
+      // The client commands list the exit codes scripts rely on.
+      if (options.includes('--mqtt3')) expect(stdout).toMatch(/^Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /m);
+    },
+  );
 });
 
 describe('jetbridge validate', () => {
@@ -50,12 +54,20 @@ describe('jetbridge validate', () => {
   it('accepts the checked-in bridge.config.json and summarises it', { timeout: 30_000 }, async () => {
     const { code, stdout } = await runCli(['validate', 'bridge.config.json']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^bridge\.config\.json is valid: broker mqtt:\/\/127\.0\.0\.1:1883, topic prefix "jet", devices r1 \(legacy at 127\.0\.0\.1:32767\)/);
+    expect(stdout).toMatch(
+      /^bridge\.config\.json is valid: broker mqtt:\/\/127\.0\.0\.1:1883, topic prefix "jet", devices r1 \(legacy at 127\.0\.0\.1:32767\)/,
+    );
   });
 
   it('refuses a broken config with exit code 2, naming each field', { timeout: 30_000 }, async () => {
     const file = join(dir, 'broken.json');
-    await writeFile(file, JSON.stringify({ mqtt: { qos: 3 }, devices: [{ name: 'r1', address: '10.0.0.1:abc', username: 'jet', password: 'jet' }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        mqtt: { qos: 3 },
+        devices: [{ name: 'r1', address: '10.0.0.1:abc', username: 'jet', password: 'jet' }],
+      }),
+    );
     const { code, stderr } = await runCli(['validate', file]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^devices\[0\]\.address: expected host:port, got "10\.0\.0\.1:abc"/m);
@@ -72,16 +84,35 @@ describe('jetbridge validate', () => {
 describe('client commands without a bridge', () => {
   it('exit with code 3 when the broker cannot be reached', { timeout: 30_000 }, async () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
-    const { code, stderr } = await runCli(['send', '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}', '--device', 'r1', '--url', url]);
+    const { code, stderr } = await runCli([
+      'send',
+      '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}',
+      '--device',
+      'r1',
+      '--url',
+      url,
+    ]);
     expect(code).toBe(3);
     expect(stderr).toContain(`cannot connect to ${url}`);
   });
 
   it.each([
     ['an intent that is not JSON', ['send', '{prefix', '--device', 'r1'], /the intent is not valid JSON/],
-    ['a chunk size of 0', ['apply', 'examples/routes/routes.toml', '--device', 'r1', '--chunk', '0'], /--chunk <n>' argument '0' is invalid\. expected a whole number 1\.\.10000/],
-    ['a config file that does not exist', ['routes', 'r1', '--config', 'no-such.json'], /config file no-such\.json not found/],
-    ['a broker URL that is not one', ['routes', 'r1', '--url', 'localhost'], /--url <url>' argument 'localhost' is invalid/],
+    [
+      'a chunk size of 0',
+      ['apply', 'examples/routes/routes.toml', '--device', 'r1', '--chunk', '0'],
+      /--chunk <n>' argument '0' is invalid\. expected a whole number 1\.\.10000/,
+    ],
+    [
+      'a config file that does not exist',
+      ['routes', 'r1', '--config', 'no-such.json'],
+      /config file no-such\.json not found/,
+    ],
+    [
+      'a broker URL that is not one',
+      ['routes', 'r1', '--url', 'localhost'],
+      /--url <url>' argument 'localhost' is invalid/,
+    ],
   ])('exit with code 2 on %s, saying what is wrong', { timeout: 30_000 }, async (_case, args, message) => {
     const { code, stderr } = await runCli(args);
     expect(code).toBe(2);

@@ -22,22 +22,35 @@ const client = (args: string[]) => runCli([...args, '--config', bridge.configFil
 
 describe('client commands on the embedded broker', () => {
   it('send --mqtt3 prints the result and exits 0', TEST_TIMEOUT, async () => {
-    const { code, stdout, stderr } = await client(['send', '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}', '--device', 'r1', '--mqtt3']);
+    const { code, stdout, stderr } = await client([
+      'send',
+      '{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}',
+      '--device',
+      'r1',
+      '--mqtt3',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout) as ResultMessage).toMatchObject({ ok: true, results: [{ prefix: '10.1.0.0/24', status: 'SUCCESS' }] });
+    expect(JSON.parse(stdout) as ResultMessage).toMatchObject({
+      ok: true,
+      results: [{ prefix: '10.1.0.0/24', status: 'SUCCESS' }],
+    });
     expect(await emulatorRoutes(bridge)).toContainEqual(expect.objectContaining({ prefix: '10.1.0.0/24' }));
   });
 
-  it('falls back to MQTT 3.1.1 without --mqtt3, saying so, and matches the reply to a list of intents', TEST_TIMEOUT, async () => {
-    const applied = await client(['apply', SEED_FILE, '--device', 'r1']);
-    expect(applied.stderr).toContain('does not speak MQTT 5 (the embedded broker does not); using MQTT 3.1.1');
-    expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain('SUCCESS 2 (paths added 8,');
-    expect((await emulatorRoutes(bridge)).filter((r) => r.prefix.startsWith('10.123.'))).toHaveLength(8);
+  it(
+    'falls back to MQTT 3.1.1 without --mqtt3, saying so, and matches the reply to a list of intents',
+    TEST_TIMEOUT,
+    async () => {
+      const applied = await client(['apply', SEED_FILE, '--device', 'r1']);
+      expect(applied.stderr).toContain('does not speak MQTT 5 (the embedded broker does not); using MQTT 3.1.1');
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toContain('SUCCESS 2 (paths added 8,');
+      expect((await emulatorRoutes(bridge)).filter((r) => r.prefix.startsWith('10.123.'))).toHaveLength(8);
 
-    const withdrawn = await client(['apply', SEED_FILE, '--device', 'r1', '--withdraw', '--mqtt3']);
-    expect(withdrawn.code).toBe(0);
-    expect((await emulatorRoutes(bridge)).filter((r) => r.prefix.startsWith('10.123.'))).toEqual([]);
-  });
+      const withdrawn = await client(['apply', SEED_FILE, '--device', 'r1', '--withdraw', '--mqtt3']);
+      expect(withdrawn.code).toBe(0);
+      expect((await emulatorRoutes(bridge)).filter((r) => r.prefix.startsWith('10.123.'))).toEqual([]);
+    },
+  );
 });

@@ -45,8 +45,15 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeUnderTe
   const [jetPort, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const brokerUrl = options.broker?.url ?? `mqtt://127.0.0.1:${await freePort()}`;
   const configFile = await writeBridgeConfig(dir, {
-    mqtt: { url: brokerUrl, embeddedBroker: options.broker === undefined, clientId: options.clientId, subscribe: 'devices' },
-    devices: [{ name: options.device, address: `127.0.0.1:${jetPort}`, dialect: 'legacy', username: 'jet', password: 'jet' }],
+    mqtt: {
+      url: brokerUrl,
+      embeddedBroker: options.broker === undefined,
+      clientId: options.clientId,
+      subscribe: 'devices',
+    },
+    devices: [
+      { name: options.device, address: `127.0.0.1:${jetPort}`, dialect: 'legacy', username: 'jet', password: 'jet' },
+    ],
     emulator: { enabled: true, users: { jet: 'jet' }, adminPort },
     http: { enabled: true, port: httpPort },
     state: { path: join(dir, 'state.db') },

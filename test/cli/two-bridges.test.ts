@@ -35,7 +35,9 @@ beforeAll(async () => {
   // An MQTT 3.1.1 publisher: no response topic, so every answer lands on a
   // public result topic, where this one subscription sees them all.
   publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
-  publisher.on('message', (topic, payload) => replies.push({ topic, message: JSON.parse(payload.toString()) as ResultMessage }));
+  publisher.on('message', (topic, payload) =>
+    replies.push({ topic, message: JSON.parse(payload.toString()) as ResultMessage }),
+  );
   await publisher.subscribeAsync('jet/+/bgp/result', { qos: 1 });
 }, 90_000);
 
@@ -46,7 +48,9 @@ afterAll(async () => {
 }, 30_000);
 
 function announce(device: string, id: string, prefix: string): Promise<unknown> {
-  return publisher.publishAsync(`jet/${device}/bgp/intent`, JSON.stringify({ id, prefix, nextHops: ['10.0.0.1'] }), { qos: 1 });
+  return publisher.publishAsync(`jet/${device}/bgp/intent`, JSON.stringify({ id, prefix, nextHops: ['10.0.0.1'] }), {
+    qos: 1,
+  });
 }
 
 function repliesTo(id: string): Reply[] {
@@ -59,7 +63,10 @@ async function metricsOf(bridge: BridgeUnderTest): Promise<Exposition> {
 
 /** Intent and result samples a bridge counted for `device`. */
 function trafficFor(metrics: Exposition, device: string) {
-  return metrics.samples.filter((s) => ['jetbridge_intents_received_total', 'jetbridge_results_total'].includes(s.name) && s.labels.device === device);
+  return metrics.samples.filter(
+    (s) =>
+      ['jetbridge_intents_received_total', 'jetbridge_results_total'].includes(s.name) && s.labels.device === device,
+  );
 }
 
 const prefixesOn = async (bridge: BridgeUnderTest) => (await emulatorRoutes(bridge)).map((r) => r.prefix);
@@ -70,8 +77,12 @@ describe('two bridges owning different devices on one broker', () => {
     await announce('r2', 'west-1', '10.2.0.0/24');
     await vi.waitFor(() => expect(repliesTo('east-1').length + repliesTo('west-1').length).toBe(2), REPLY_WAIT);
 
-    expect(repliesTo('east-1')).toEqual([{ topic: 'jet/r1/bgp/result', message: expect.objectContaining({ ok: true, device: 'r1' }) }]);
-    expect(repliesTo('west-1')).toEqual([{ topic: 'jet/r2/bgp/result', message: expect.objectContaining({ ok: true, device: 'r2' }) }]);
+    expect(repliesTo('east-1')).toEqual([
+      { topic: 'jet/r1/bgp/result', message: expect.objectContaining({ ok: true, device: 'r1' }) },
+    ]);
+    expect(repliesTo('west-1')).toEqual([
+      { topic: 'jet/r2/bgp/result', message: expect.objectContaining({ ok: true, device: 'r2' }) },
+    ]);
     expect(await prefixesOn(bridge1)).toEqual(['10.1.0.0/24']);
     expect(await prefixesOn(bridge2)).toEqual(['10.2.0.0/24']);
 
@@ -82,7 +93,9 @@ describe('two bridges owning different devices on one broker', () => {
     expect(trafficFor(west, 'r1')).toEqual([]);
   });
 
-  it("leave a device's intents to its owner's persistent session while the owner is down", { timeout: 90_000 }, async () => {
+  it("leave a device's intents to its owner's persistent session while the owner is down", {
+    timeout: 90_000,
+  }, async () => {
     expect(await bridge1.stop()).toBe(0);
     await announce('r1', 'east-2', '10.1.1.0/24');
     // A round trip through bridge 2 after the r1 intent: had bridge 2 taken it, it would have answered by now.
@@ -92,7 +105,10 @@ describe('two bridges owning different devices on one broker', () => {
 
     await bridge1.restart();
     await vi.waitFor(() => expect(repliesTo('east-2')).toHaveLength(1), REPLY_WAIT);
-    expect(repliesTo('east-2')[0]).toEqual({ topic: 'jet/r1/bgp/result', message: expect.objectContaining({ ok: true, device: 'r1' }) });
+    expect(repliesTo('east-2')[0]).toEqual({
+      topic: 'jet/r1/bgp/result',
+      message: expect.objectContaining({ ok: true, device: 'r1' }),
+    });
     expect(await prefixesOn(bridge1)).toContain('10.1.1.0/24');
     expect(await prefixesOn(bridge2)).not.toContain('10.1.1.0/24');
     expect(trafficFor(await metricsOf(bridge2), 'r1')).toEqual([]);

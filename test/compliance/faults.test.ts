@@ -41,10 +41,14 @@ describe.skipIf(ROUTER_MODE).each(complianceDialects())('faults (%s)', (dialect)
     await client.cleanup();
   });
 
-  it('answers route operations with the dialect\'s try-again status while the router is busy', async () => {
+  it("answers route operations with the dialect's try-again status while the router is busy", async () => {
     client = await JetTestClient.ready(target, dialect, uniqueClientId('busy'));
     target.emulator!.setFaults({ tryAgain: true });
-    expect(await client.add(hostRoutes(2))).toMatchObject({ status: statusName(dialect, 'TRY_AGAIN'), ok: false, completed: 0 });
+    expect(await client.add(hostRoutes(2))).toMatchObject({
+      status: statusName(dialect, 'TRY_AGAIN'),
+      ok: false,
+      completed: 0,
+    });
     const [get] = await client.get({});
     expect(get).toMatchObject({ status: 'TRY_AGAIN', ok: false });
     expect(target.emulator!.routes()).toEqual([]);

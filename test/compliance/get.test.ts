@@ -45,7 +45,7 @@ describe.each(complianceDialects())('Get (%s)', (dialect) => {
     if (!ROUTER_MODE) expect(replies.map((r) => r.routes.length)).toEqual([1000, 1000, 1000, 1000, 1000]);
   });
 
-  it('honours the client\'s route_count per reply', async () => {
+  it("honours the client's route_count per reply", async () => {
     const replies = await client.get(everything, { orLonger: true, routeCount: 300 });
     const sizes = replies.map((r) => r.routes.length);
     expect(sizes.every((n) => n <= 300)).toBe(true);
@@ -61,9 +61,13 @@ describe.each(complianceDialects())('Get (%s)', (dialect) => {
   it('selects one destination exactly, or one path by cookie', async () => {
     const [sample] = hostRoutes(1);
     const exact = (await client.get({ table: 'inet.0', prefix: sample!.prefix, length: 32 })).flatMap((r) => r.routes);
-    expect(exact).toEqual([expect.objectContaining({ prefix: sample!.prefix, length: 32, cookie: sample!.cookie, nextHops: ['192.0.2.1'] })]);
+    expect(exact).toEqual([
+      expect.objectContaining({ prefix: sample!.prefix, length: 32, cookie: sample!.cookie, nextHops: ['192.0.2.1'] }),
+    ]);
 
-    const byCookie = (await client.get({ table: 'inet.0', prefix: sample!.prefix, length: 32, cookie: 12345n })).flatMap((r) => r.routes);
+    const byCookie = (
+      await client.get({ table: 'inet.0', prefix: sample!.prefix, length: 32, cookie: 12345n })
+    ).flatMap((r) => r.routes);
     expect(byCookie).toEqual([]);
     // Without or_longer a covering prefix matches only itself, not the routes inside it.
     expect((await client.get(everything)).flatMap((r) => r.routes)).toEqual([]);

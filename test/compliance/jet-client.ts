@@ -47,7 +47,14 @@ import {
 import { ManagementRpcApiClient, OperationFormatType } from '../../src/gen/management_service.js';
 import type { RoutePrefix } from '../../src/gen/prpd_common.js';
 import { jnxCodec, legacyCodec } from '../../src/jet/codec/index.js';
-import { DIALECTS, type BgpPath, type DialectName, type MonitorEntry, type PathMatch, type RouteOperation } from '../../src/jet/model.js';
+import {
+  DIALECTS,
+  type BgpPath,
+  type DialectName,
+  type MonitorEntry,
+  type PathMatch,
+  type RouteOperation,
+} from '../../src/jet/model.js';
 import { JetEmulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 
 /** Deadline of every call the suite makes: a hung server fails a test instead of stalling the run. */
@@ -75,7 +82,8 @@ export const ROUTER_MODE = process.env.JET_COMPLIANCE_ADDRESS !== undefined;
 export function complianceDialects(): DialectName[] {
   if (!ROUTER_MODE) return [...DIALECTS];
   const dialect = process.env.JET_COMPLIANCE_DIALECT ?? 'legacy';
-  if (dialect !== 'legacy' && dialect !== 'jnx') throw new Error(`JET_COMPLIANCE_DIALECT must be legacy or jnx, not ${dialect}`);
+  if (dialect !== 'legacy' && dialect !== 'jnx')
+    throw new Error(`JET_COMPLIANCE_DIALECT must be legacy or jnx, not ${dialect}`);
   return [dialect];
 }
 
@@ -166,7 +174,10 @@ export interface OpCommandPart {
 export type WireEntry = BgpRouteEntry | RouteEntry;
 
 /** Replaces the destination-prefix oneof of an encoded entry (undefined: no prefix at all). */
-export function setDestPrefix(entry: WireEntry, destPrefix: Pick<RoutePrefix, 'inet' | 'inet6' | 'labeledInet'> | undefined): void {
+export function setDestPrefix(
+  entry: WireEntry,
+  destPrefix: Pick<RoutePrefix, 'inet' | 'inet6' | 'labeledInet'> | undefined,
+): void {
   if ('key' in entry) {
     if (entry.key) entry.key.destPrefix = destPrefix;
   } else {
@@ -174,7 +185,9 @@ export function setDestPrefix(entry: WireEntry, destPrefix: Pick<RoutePrefix, 'i
   }
 }
 
-function unaryCall<Res>(invoke: (callback: (error: grpc.ServiceError | null, response: Res) => void) => void): Promise<Res> {
+function unaryCall<Res>(
+  invoke: (callback: (error: grpc.ServiceError | null, response: Res) => void) => void,
+): Promise<Res> {
   return new Promise((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
 }
 
@@ -224,7 +237,9 @@ export class MonitorStream {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`monitor stream: condition not met within ${timeoutMs} ms; got ${this.entries.length} entries`));
+        reject(
+          new Error(`monitor stream: condition not met within ${timeoutMs} ms; got ${this.entries.length} entries`),
+        );
       }, timeoutMs);
       const check = () => {
         if (!done(this.entries)) return;
@@ -301,15 +316,23 @@ class LegacyCalls implements DialectCalls {
   }
 
   async cleanup(): Promise<StatusReply> {
-    const reply = await unaryCall<{ status: number }>((cb) => this.bgp.bgpRouteCleanup({}, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<{ status: number }>((cb) =>
+      this.bgp.bgpRouteCleanup({}, new grpc.Metadata(), callOptions(), cb),
+    );
     return legacyReply(LegacyCleanup, reply.status);
   }
 
-  async oper(op: Exclude<RouteOperation, 'remove'>, paths: BgpPath[], tweak?: (entry: WireEntry) => void): Promise<OperReply> {
+  async oper(
+    op: Exclude<RouteOperation, 'remove'>,
+    paths: BgpPath[],
+    tweak?: (entry: WireEntry) => void,
+  ): Promise<OperReply> {
     const bgpRoutes = paths.map((path) => legacyCodec.encodePath(path));
     if (tweak) bgpRoutes.forEach(tweak);
     const method = { add: 'bgpRouteAdd', modify: 'bgpRouteModify', update: 'bgpRouteUpdate' } as const;
-    const reply = await unaryCall<BgpRouteOperReply>((cb) => this.bgp[method[op]]({ bgpRoutes }, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<BgpRouteOperReply>((cb) =>
+      this.bgp[method[op]]({ bgpRoutes }, new grpc.Metadata(), callOptions(), cb),
+    );
     return legacyOperReply(reply);
   }
 
@@ -343,18 +366,24 @@ class LegacyCalls implements DialectCalls {
       const reply = raw as { status: number; monitorEntries: Array<{ operation: number; bgpRoute?: BgpRouteEntry }> };
       return {
         ...legacyReply(LegacyRegister, reply.status),
-        entries: reply.monitorEntries.map((e) => monitorEntry(legacyCodec.monitorOpOf(e.operation), e.bgpRoute && legacyCodec.decodePath(e.bgpRoute))),
+        entries: reply.monitorEntries.map((e) =>
+          monitorEntry(legacyCodec.monitorOpOf(e.operation), e.bgpRoute && legacyCodec.decodePath(e.bgpRoute)),
+        ),
       };
     });
   }
 
   async unsubscribe(): Promise<StatusReply> {
-    const reply = await unaryCall<{ status: number }>((cb) => this.bgp.bgpRouteMonitorUnregister({}, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<{ status: number }>((cb) =>
+      this.bgp.bgpRouteMonitorUnregister({}, new grpc.Metadata(), callOptions(), cb),
+    );
     return legacyReply(LegacyUnregister, reply.status);
   }
 
   async refresh(): Promise<StatusReply> {
-    const reply = await unaryCall<{ status: number }>((cb) => this.bgp.bgpRouteMonitorRefresh({}, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<{ status: number }>((cb) =>
+      this.bgp.bgpRouteMonitorRefresh({}, new grpc.Metadata(), callOptions(), cb),
+    );
     return legacyReply(LegacyRefresh, reply.status);
   }
 
@@ -370,7 +399,11 @@ class LegacyCalls implements DialectCalls {
 }
 
 function jnxReply(names: Record<number, string>, status: RpcStatus | undefined, subCode: number): StatusReply {
-  return { status: names[subCode] ?? `UNKNOWN_${subCode}`, ok: status?.code === StatusCode.SUCCESS, message: status?.message ?? '' };
+  return {
+    status: names[subCode] ?? `UNKNOWN_${subCode}`,
+    ok: status?.code === StatusCode.SUCCESS,
+    message: status?.message ?? '',
+  };
 }
 
 function jnxOperReply(reply: RouteOperResponse): OperReply {
@@ -415,17 +448,25 @@ class JnxCalls implements DialectCalls {
     return jnxReply(JnxCleanup, reply.status, reply.subCode);
   }
 
-  async oper(op: Exclude<RouteOperation, 'remove'>, paths: BgpPath[], tweak?: (entry: WireEntry) => void): Promise<OperReply> {
+  async oper(
+    op: Exclude<RouteOperation, 'remove'>,
+    paths: BgpPath[],
+    tweak?: (entry: WireEntry) => void,
+  ): Promise<OperReply> {
     const routes = paths.map((path) => jnxCodec.encodePath(path));
     if (tweak) routes.forEach(tweak);
     const method = { add: 'routeAdd', modify: 'routeModify', update: 'routeUpdate' } as const;
-    const reply = await unaryCall<RouteOperResponse>((cb) => this.bgp[method[op]]({ routes }, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<RouteOperResponse>((cb) =>
+      this.bgp[method[op]]({ routes }, new grpc.Metadata(), callOptions(), cb),
+    );
     return jnxOperReply(reply);
   }
 
   async remove(matches: PathMatch[], orLonger: boolean): Promise<OperReply> {
     const routes = matches.map((match) => jnxCodec.encodeMatch(match));
-    const reply = await unaryCall<RouteOperResponse>((cb) => this.bgp.routeDelete({ orLonger, routes }, new grpc.Metadata(), callOptions(), cb));
+    const reply = await unaryCall<RouteOperResponse>((cb) =>
+      this.bgp.routeDelete({ orLonger, routes }, new grpc.Metadata(), callOptions(), cb),
+    );
     return jnxOperReply(reply);
   }
 
@@ -448,7 +489,9 @@ class JnxCalls implements DialectCalls {
       };
       return {
         ...jnxReply(JnxSubscribe, reply.status, reply.subCode),
-        entries: reply.subscribeEntries.map((e) => monitorEntry(jnxCodec.monitorOpOf(e.operation), e.route && jnxCodec.decodePath(e.route))),
+        entries: reply.subscribeEntries.map((e) =>
+          monitorEntry(jnxCodec.monitorOpOf(e.operation), e.route && jnxCodec.decodePath(e.route)),
+        ),
       };
     });
   }
@@ -470,7 +513,11 @@ class JnxCalls implements DialectCalls {
   async opCommand(cliCommand: string): Promise<OpCommandPart[]> {
     const request = { cliCommand, outFormat: OpCommandOutputFormat.OP_COMMAND_OUTPUT_CLI };
     const replies = await readAll(this.management.opCommandGet(request, callOptions()));
-    return replies.map((reply) => ({ ok: reply.status?.code === StatusCode.SUCCESS, data: reply.data, message: reply.status?.message ?? '' }));
+    return replies.map((reply) => ({
+      ok: reply.status?.code === StatusCode.SUCCESS,
+      data: reply.data,
+      message: reply.status?.message ?? '',
+    }));
   }
 
   close(): void {
@@ -519,7 +566,11 @@ export class JetTestClient {
   }
 
   /** Add/Modify/Update; `tweak` edits each encoded entry before sending (malformed-input tests). */
-  oper(op: Exclude<RouteOperation, 'remove'>, paths: BgpPath[], tweak?: (entry: WireEntry) => void): Promise<OperReply> {
+  oper(
+    op: Exclude<RouteOperation, 'remove'>,
+    paths: BgpPath[],
+    tweak?: (entry: WireEntry) => void,
+  ): Promise<OperReply> {
     return this.calls.oper(op, paths, tweak);
   }
 
@@ -581,4 +632,3 @@ const JNX_RENAMES: Readonly<Record<string, string>> = {
 export function statusName(dialect: DialectName, classic: string): string {
   return dialect === 'jnx' ? (JNX_RENAMES[classic] ?? classic) : classic;
 }
-

@@ -5,7 +5,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_PART_CHARS } from '../../src/emulator/jsd.js';
-import { complianceDialects, JetTestClient, ROUTER_MODE, startTarget, uniqueClientId, type ComplianceTarget } from './jet-client.js';
+import {
+  complianceDialects,
+  JetTestClient,
+  ROUTER_MODE,
+  startTarget,
+  uniqueClientId,
+  type ComplianceTarget,
+} from './jet-client.js';
 
 describe.each(complianceDialects())('operational commands (%s)', (dialect) => {
   let target: ComplianceTarget;
@@ -51,8 +58,10 @@ describe.each(complianceDialects())('operational commands (%s)', (dialect) => {
     expect(parts.map((p) => p.data).join('')).toBe(output);
   });
 
-  it.skipIf(ROUTER_MODE)('passes a failed command\'s error to the client', async () => {
+  it.skipIf(ROUTER_MODE)("passes a failed command's error to the client", async () => {
     target.emulator!.opCommand = () => ({ ok: false, data: '', error: 'syntax error, expecting <command>' });
-    expect(await client.opCommand('show nonsense')).toEqual([{ ok: false, data: '', message: 'syntax error, expecting <command>' }]);
+    expect(await client.opCommand('show nonsense')).toEqual([
+      { ok: false, data: '', message: 'syntax error, expecting <command>' },
+    ]);
   });
 });

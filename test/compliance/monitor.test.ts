@@ -58,7 +58,9 @@ describe.each(complianceDialects())('Monitor / Subscribe (%s)', (dialect) => {
 
     const second = client.subscribe();
     await second.ended;
-    expect(second.replies).toEqual([expect.objectContaining({ status: statusName(dialect, 'ALREADY_REGISTERED'), ok: false, entries: [] })]);
+    expect(second.replies).toEqual([
+      expect.objectContaining({ status: statusName(dialect, 'ALREADY_REGISTERED'), ok: false, entries: [] }),
+    ]);
 
     expect(await client.unsubscribe()).toMatchObject({ status: 'SUCCESS', ok: true });
     expect((await stream.ended).code).toBe(0);
@@ -66,29 +68,32 @@ describe.each(complianceDialects())('Monitor / Subscribe (%s)', (dialect) => {
     expect(await client.refresh()).toMatchObject({ status: statusName(dialect, 'NOT_REGISTERED'), ok: false });
   });
 
-  it.skipIf(ROUTER_MODE)('streams peer routes: initial set in route_count batches, END_OF_RIBS, updates, removals', async () => {
-    const emulator = target.emulator!;
-    const learned = hostRoutes(2500, { secondOctet: 90 });
-    emulator.injectPeerRoutes(learned);
-    client = await JetTestClient.ready(target, dialect, uniqueClientId('mon-peer'));
-    const stream = client.subscribe(1000);
+  it.skipIf(ROUTER_MODE)(
+    'streams peer routes: initial set in route_count batches, END_OF_RIBS, updates, removals',
+    async () => {
+      const emulator = target.emulator!;
+      const learned = hostRoutes(2500, { secondOctet: 90 });
+      emulator.injectPeerRoutes(learned);
+      client = await JetTestClient.ready(target, dialect, uniqueClientId('mon-peer'));
+      const stream = client.subscribe(1000);
 
-    const initial = await stream.until(isEndOfRibs);
-    expect(stream.replies.map((r) => r.entries.length)).toEqual([1000, 1000, 500, 1]);
-    expect(stream.replies.every((r) => r.status === 'SUCCESS')).toBe(true);
-    expect(initial.slice(0, 2500).map((e) => e.path?.prefix)).toEqual(learned.map((p) => p.prefix));
-    expect(initial[2500]).toEqual({ op: 'end-of-rib' });
+      const initial = await stream.until(isEndOfRibs);
+      expect(stream.replies.map((r) => r.entries.length)).toEqual([1000, 1000, 500, 1]);
+      expect(stream.replies.every((r) => r.status === 'SUCCESS')).toBe(true);
+      expect(initial.slice(0, 2500).map((e) => e.path?.prefix)).toEqual(learned.map((p) => p.prefix));
+      expect(initial[2500]).toEqual({ op: 'end-of-rib' });
 
-    // A programmed route is not an echo source: only peer-learned changes follow.
-    await client.add(hostRoutes(1, { secondOctet: 91 }));
-    emulator.injectPeerRoutes([{ ...learned[0]!, localPref: 250 }]);
-    emulator.withdrawPeerRoutes([{ prefix: learned[1]!.prefix, length: 32 }]);
-    const all = await stream.until((entries) => entries.length >= 2503);
-    expect(all.slice(2501)).toEqual([
-      { op: 'update', path: expect.objectContaining({ prefix: learned[0]!.prefix, localPref: 250 }) },
-      { op: 'remove', path: expect.objectContaining({ prefix: learned[1]!.prefix }) },
-    ]);
-  });
+      // A programmed route is not an echo source: only peer-learned changes follow.
+      await client.add(hostRoutes(1, { secondOctet: 91 }));
+      emulator.injectPeerRoutes([{ ...learned[0]!, localPref: 250 }]);
+      emulator.withdrawPeerRoutes([{ prefix: learned[1]!.prefix, length: 32 }]);
+      const all = await stream.until((entries) => entries.length >= 2503);
+      expect(all.slice(2501)).toEqual([
+        { op: 'update', path: expect.objectContaining({ prefix: learned[0]!.prefix, localPref: 250 }) },
+        { op: 'remove', path: expect.objectContaining({ prefix: learned[1]!.prefix }) },
+      ]);
+    },
+  );
 
   it.skipIf(ROUTER_MODE)('delivers everything, in order, to a reader that stops reading for a while', async () => {
     const learned = hostRoutes(20_000, { secondOctet: 93 });
@@ -102,7 +107,9 @@ describe.each(complianceDialects())('Monitor / Subscribe (%s)', (dialect) => {
     const entries = await stream.until((all) => all.length >= 20_011);
     expect(entries.slice(0, 20_000).map((e) => e.path?.prefix)).toEqual(learned.map((p) => p.prefix));
     expect(entries[20_000]).toEqual({ op: 'end-of-rib' });
-    expect(entries.slice(20_001).map((e) => `${e.op} ${e.path?.prefix}`)).toEqual(learned.slice(0, 10).map((p) => `remove ${p.prefix}`));
+    expect(entries.slice(20_001).map((e) => `${e.op} ${e.path?.prefix}`)).toEqual(
+      learned.slice(0, 10).map((p) => `remove ${p.prefix}`),
+    );
   });
 
   it.skipIf(ROUTER_MODE)('re-sends the full set and END_OF_RIBS on Refresh', async () => {
@@ -112,7 +119,16 @@ describe.each(complianceDialects())('Monitor / Subscribe (%s)', (dialect) => {
     await stream.until(isEndOfRibs);
     expect(await client.refresh()).toMatchObject({ status: 'SUCCESS', ok: true });
     const entries = await stream.until((all) => countEndOfRibs(all) === 2);
-    expect(entries.map((e) => e.op)).toEqual(['update', 'update', 'update', 'end-of-rib', 'update', 'update', 'update', 'end-of-rib']);
+    expect(entries.map((e) => e.op)).toEqual([
+      'update',
+      'update',
+      'update',
+      'end-of-rib',
+      'update',
+      'update',
+      'update',
+      'end-of-rib',
+    ]);
   });
 
   it.skipIf(ROUTER_MODE)('ends the stream at Cleanup', async () => {

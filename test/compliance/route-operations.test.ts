@@ -88,7 +88,9 @@ describe.each(complianceDialects())('route operations (%s)', (dialect) => {
     const batch = [path('10.61.0.0', 24), path('10.61.1.0', 24), path('10.61.2.0', 33), path('10.61.3.0', 24)];
     expectRefused(await client.add(batch), 'PREFIX_LEN_TOO_LONG', 2);
 
-    const programmed = (await client.get({ table: 'inet.0', prefix: '10.61.0.0', length: 16 }, { orLonger: true })).flatMap((r) => r.routes);
+    const programmed = (
+      await client.get({ table: 'inet.0', prefix: '10.61.0.0', length: 16 }, { orLonger: true })
+    ).flatMap((r) => r.routes);
     expect(programmed.map((r) => r.prefix).sort()).toEqual(['10.61.0.0', '10.61.1.0']);
 
     // The same abort applies to Remove: the missing key stops the request after one removal.
@@ -104,8 +106,13 @@ describe.each(complianceDialects())('route operations (%s)', (dialect) => {
     expect(await client.add([{ ...first, cookie: 8n, nextHops: ['192.0.2.2'] }])).toMatchObject({ status: 'SUCCESS' });
     expectRefused(await client.add([first]), 'ROUTE_EXISTS');
 
-    expect(await client.oper('modify', [{ ...first, localPref: 300 }])).toMatchObject({ status: 'SUCCESS', completed: 1 });
-    expect(await client.oper('update', [{ ...first, cookie: 9n, nextHops: ['192.0.2.3'] }])).toMatchObject({ status: 'SUCCESS' });
+    expect(await client.oper('modify', [{ ...first, localPref: 300 }])).toMatchObject({
+      status: 'SUCCESS',
+      completed: 1,
+    });
+    expect(await client.oper('update', [{ ...first, cookie: 9n, nextHops: ['192.0.2.3'] }])).toMatchObject({
+      status: 'SUCCESS',
+    });
     expect(await client.oper('update', [{ ...first, localPref: 400 }])).toMatchObject({ status: 'SUCCESS' });
 
     const routes = (await client.get({ table: 'inet.0', prefix: '10.62.0.0', length: 24 })).flatMap((r) => r.routes);
@@ -118,38 +125,51 @@ describe.each(complianceDialects())('route operations (%s)', (dialect) => {
     const v6 = path('2001:DB8:1::', 48, { nextHops: ['2001:DB8::A'] });
     expect(await client.add([v6])).toMatchObject({ status: 'SUCCESS', completed: 1 });
     const [reply] = await client.get({ table: 'inet6.0', prefix: '2001:db8:1::', length: 48 });
-    expect(reply?.routes).toEqual([expect.objectContaining({ prefix: '2001:db8:1::', length: 48, nextHops: ['2001:db8::a'] })]);
+    expect(reply?.routes).toEqual([
+      expect.objectContaining({ prefix: '2001:db8:1::', length: 48, nextHops: ['2001:db8::a'] }),
+    ]);
   });
 
   it('removes every path of the caller under a prefix with or_longer', async () => {
     await ready('orlonger');
-    const under = [path('10.63.0.0', 16), path('10.63.1.0', 24), path('10.63.1.128', 25, { cookie: 2n }), path('10.63.1.128', 25, { cookie: 3n })];
+    const under = [
+      path('10.63.0.0', 16),
+      path('10.63.1.0', 24),
+      path('10.63.1.128', 25, { cookie: 2n }),
+      path('10.63.1.128', 25, { cookie: 3n }),
+    ];
     const outside = path('10.64.0.0', 24);
     expect(await client.add([...under, outside])).toMatchObject({ status: 'SUCCESS', completed: 5 });
 
-    expect(await client.remove([{ table: 'inet.0', prefix: '10.63.0.0', length: 16 }], true)).toMatchObject({ status: 'SUCCESS', completed: 1 });
+    expect(await client.remove([{ table: 'inet.0', prefix: '10.63.0.0', length: 16 }], true)).toMatchObject({
+      status: 'SUCCESS',
+      completed: 1,
+    });
     const left = (await client.get({ table: 'inet.0' })).flatMap((r) => r.routes);
     expect(left.map((r) => `${r.prefix}/${r.length}`)).toEqual(['10.64.0.0/24']);
 
     expectRefused(await client.remove([{ table: 'inet.0', prefix: '10.63.0.0', length: 16 }], true), 'ROUTE_NOT_FOUND');
   });
 
-  it.skipIf(ROUTER_MODE)('shares the RIB between clients: another client cannot add, modify or remove a path it does not own', async () => {
-    await ready('owner-a');
-    const owned = path('10.65.0.0', 24);
-    expect(await client.add([owned])).toMatchObject({ status: 'SUCCESS' });
-    const other = await JetTestClient.ready(target, dialect, uniqueClientId('owner-b'));
-    try {
-      expectRefused(await other.add([owned]), 'ROUTE_EXISTS');
-      expectRefused(await other.oper('update', [owned]), 'ROUTE_EXISTS');
-      expectRefused(await other.oper('modify', [owned]), 'ROUTE_NOT_FOUND');
-      expectRefused(await other.remove([keyOf(owned)]), 'ROUTE_NOT_FOUND');
-      expect((await other.get({ table: 'inet.0' })).flatMap((r) => r.routes)).toEqual([]);
-    } finally {
-      await other.cleanup();
-      other.close();
-    }
-  });
+  it.skipIf(ROUTER_MODE)(
+    'shares the RIB between clients: another client cannot add, modify or remove a path it does not own',
+    async () => {
+      await ready('owner-a');
+      const owned = path('10.65.0.0', 24);
+      expect(await client.add([owned])).toMatchObject({ status: 'SUCCESS' });
+      const other = await JetTestClient.ready(target, dialect, uniqueClientId('owner-b'));
+      try {
+        expectRefused(await other.add([owned]), 'ROUTE_EXISTS');
+        expectRefused(await other.oper('update', [owned]), 'ROUTE_EXISTS');
+        expectRefused(await other.oper('modify', [owned]), 'ROUTE_NOT_FOUND');
+        expectRefused(await other.remove([keyOf(owned)]), 'ROUTE_NOT_FOUND');
+        expect((await other.get({ table: 'inet.0' })).flatMap((r) => r.routes)).toEqual([]);
+      } finally {
+        await other.cleanup();
+        other.close();
+      }
+    },
+  );
 
   describe('validation statuses', () => {
     const noPrefix = (entry: WireEntry) => setDestPrefix(entry, undefined);
@@ -157,17 +177,34 @@ describe.each(complianceDialects())('route operations (%s)', (dialect) => {
     const cases: Array<[string, string, BgpPath, ((entry: WireEntry) => void)?]> = [
       ['host bits set', 'PREFIX_INVALID', path('10.66.1.1', 24)],
       ['an address that is not one', 'PREFIX_INVALID', path('10.66.1', 24)],
-      ['an IPv6 address in the inet field', 'PREFIX_INVALID', path('10.66.0.0', 24), (e) => setDestPrefix(e, { inet: { addrString: '2001:db8::' } })],
+      [
+        'an IPv6 address in the inet field',
+        'PREFIX_INVALID',
+        path('10.66.0.0', 24),
+        (e) => setDestPrefix(e, { inet: { addrString: '2001:db8::' } }),
+      ],
       ['no destination prefix', 'PREFIX_INVALID', path('10.66.0.0', 24), noPrefix],
       ['a labeled-inet prefix', 'PREFIX_INVALID', path('10.66.0.0', 24), labeledPrefix],
       ['an IPv4 length above 32', 'PREFIX_LEN_TOO_LONG', path('10.66.0.0', 33)],
       ['an IPv6 length above 128', 'PREFIX_LEN_TOO_LONG', path('2001:db8::', 129)],
-      ['a next hop that is not an address', 'NEXTHOP_ADDRESS_INVALID', path('10.66.0.0', 24, { nextHops: ['gateway'] })],
-      ['an IPv6 next hop on an IPv4 route', 'NEXTHOP_ADDRESS_INVALID', path('10.66.0.0', 24, { nextHops: ['2001:db8::1'] })],
+      [
+        'a next hop that is not an address',
+        'NEXTHOP_ADDRESS_INVALID',
+        path('10.66.0.0', 24, { nextHops: ['gateway'] }),
+      ],
+      [
+        'an IPv6 next hop on an IPv4 route',
+        'NEXTHOP_ADDRESS_INVALID',
+        path('10.66.0.0', 24, { nextHops: ['2001:db8::1'] }),
+      ],
       ['no next hop', 'NEXTHOP_ADDRESS_INVALID', path('10.66.0.0', 24, { nextHops: [] })],
       ['an unknown table', 'TABLE_INVALID', path('10.66.0.0', 24, { table: 'nosuch.inet.0' })],
       ['an IPv6 route in inet.0', 'TABLE_INVALID', path('2001:db8::', 32, { table: 'inet.0' })],
-      ['a malformed community', 'COMMUNITY_LIST_INVALID', path('10.66.0.0', 24, { communities: ['65000:100', 'bogus'] })],
+      [
+        'a malformed community',
+        'COMMUNITY_LIST_INVALID',
+        path('10.66.0.0', 24, { communities: ['65000:100', 'bogus'] }),
+      ],
       ['a community value out of range', 'COMMUNITY_LIST_INVALID', path('10.66.0.0', 24, { communities: ['65536:1'] })],
       ['an unbalanced AS path', 'ASPATH_INVALID', path('10.66.0.0', 24, { asPath: '65000 {65001' })],
       ['an AS path with a word in it', 'ASPATH_INVALID', path('10.66.0.0', 24, { asPath: '65000 abc' })],

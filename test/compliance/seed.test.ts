@@ -22,7 +22,8 @@ function seedPaths(): BgpPath[] {
   );
 }
 
-const keys = (paths: BgpPath[]): PathKey[] => paths.map(({ table, prefix, length, cookie }) => ({ table, prefix, length, cookie }));
+const keys = (paths: BgpPath[]): PathKey[] =>
+  paths.map(({ table, prefix, length, cookie }) => ({ table, prefix, length, cookie }));
 
 describe.each(complianceDialects())('seed scenario (%s)', (dialect) => {
   let target: ComplianceTarget;
@@ -47,7 +48,9 @@ describe.each(complianceDialects())('seed scenario (%s)', (dialect) => {
         const programmed = target.emulator.routes();
         expect(programmed).toHaveLength(8);
         expect(programmed.every((r) => r.localPref === 200 && r.routePref === 10)).toBe(true);
-        expect(new Set(programmed.map((r) => r.nextHops[0]))).toEqual(new Set(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']));
+        expect(new Set(programmed.map((r) => r.nextHops[0]))).toEqual(
+          new Set(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']),
+        );
       }
 
       const again = await client.add(paths);

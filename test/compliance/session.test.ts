@@ -72,7 +72,10 @@ describe.each(complianceDialects())('sessions (%s)', (dialect) => {
       const routes = (await second.get({ table: 'inet.0' })).flatMap((r) => r.routes);
       expect(routes.map((r) => r.prefix).sort()).toEqual(['10.70.0.0', '10.70.0.1', '10.70.0.2']);
       // The rebound client owns its routes again: it can remove them.
-      expect(await second.remove(hostRoutes(3, { secondOctet: 70 }))).toMatchObject({ status: 'SUCCESS', completed: 3 });
+      expect(await second.remove(hostRoutes(3, { secondOctet: 70 }))).toMatchObject({
+        status: 'SUCCESS',
+        completed: 3,
+      });
     } finally {
       await second.cleanup();
       second.close();
@@ -111,7 +114,7 @@ describe.each(complianceDialects())('sessions (%s)', (dialect) => {
     }
   });
 
-  it.skipIf(ROUTER_MODE)('withdraws a dropped client\'s routes once the purge timeout passes', async () => {
+  it.skipIf(ROUTER_MODE)("withdraws a dropped client's routes once the purge timeout passes", async () => {
     const short = await startTarget({ purgeTimeoutMs: 40 });
     const emulator = short.emulator!;
     try {

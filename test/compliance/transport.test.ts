@@ -36,7 +36,11 @@ async function makePki(): Promise<TestPki> {
   const signer = { ca: { key: ca.private, cert: ca.cert } };
   const server = await generate([{ name: 'commonName', value: 'localhost' }], { ...base, ...signer });
   const client = await generate([{ name: 'commonName', value: 'jet-test-client' }], { ...base, ...signer });
-  return { ca: ca.cert, server: { cert: server.cert, key: server.private }, client: { cert: client.cert, key: client.private } };
+  return {
+    ca: ca.cert,
+    server: { cert: server.cert, key: server.private },
+    client: { cert: client.cert, key: client.private },
+  };
 }
 
 /** The certificate names localhost; connecting by address still checks against that name. */
@@ -118,11 +122,18 @@ function rawClient(target: ComplianceTarget, path: string): Promise<Buffer> {
   // Field 1, length-delimited, claims 255 bytes and carries 1: no protobuf parser accepts it.
   const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x02]);
   return new Promise<Buffer>((resolve, reject) => {
-    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, garbage, { deadline: Date.now() + 5_000 }, (error, reply) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(reply as Buffer);
-    });
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      garbage,
+      { deadline: Date.now() + 5_000 },
+      (error, reply) => {
+        client.close();
+        if (error) reject(error);
+        else resolve(reply as Buffer);
+      },
+    );
   });
 }
 
@@ -155,6 +166,8 @@ describe.each(complianceDialects())('malformed requests (%s)', (dialect) => {
 
   it('answers an unknown method with UNIMPLEMENTED', async () => {
     const service = dialect === 'legacy' ? '/routing.BgpRoute' : '/jnx.jet.routing.bgp.Bgp';
-    await expect(rawClient(target, `${service}/NoSuchMethod`)).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    await expect(rawClient(target, `${service}/NoSuchMethod`)).rejects.toMatchObject({
+      code: grpc.status.UNIMPLEMENTED,
+    });
   });
 });

@@ -36,7 +36,13 @@ describe('loadConfig', () => {
     const file = write(
       'site/bridge.config.json',
       JSON.stringify({
-        devices: [{ ...device, password: { file: 'secrets/r1.pw' }, tls: { ca: 'certs/ca.crt', cert: 'certs/client.crt', key: 'certs/client.key' } }],
+        devices: [
+          {
+            ...device,
+            password: { file: 'secrets/r1.pw' },
+            tls: { ca: 'certs/ca.crt', cert: 'certs/client.crt', key: 'certs/client.key' },
+          },
+        ],
         state: { path: 'state.db' },
       }),
     );
@@ -54,7 +60,16 @@ describe('loadConfig', () => {
   it('reads TOML when the file name ends in .toml', () => {
     const file = write(
       'bridge.config.toml',
-      ['[mqtt]', 'url = "mqtt://broker:1883"', '', '[[devices]]', 'name = "r1"', 'address = "10.0.0.1"', 'username = "jet"', 'password = "${R1_PW}"'].join('\n'),
+      [
+        '[mqtt]',
+        'url = "mqtt://broker:1883"',
+        '',
+        '[[devices]]',
+        'name = "r1"',
+        'address = "10.0.0.1"',
+        'username = "jet"',
+        'password = "${R1_PW}"',
+      ].join('\n'),
     );
     const config = loadConfig(file, { R1_PW: 'toml-pw' });
     expect(config.mqtt.url).toBe('mqtt://broker:1883');
@@ -64,7 +79,9 @@ describe('loadConfig', () => {
 
   it('names the file when it cannot be read or parsed', () => {
     const missing = path.join(dir, 'missing.json');
-    expect(configError(() => loadConfig(missing, {})).message).toBe(`invalid configuration in ${missing}:\ncannot read ${missing} (ENOENT)`);
+    expect(configError(() => loadConfig(missing, {})).message).toBe(
+      `invalid configuration in ${missing}:\ncannot read ${missing} (ENOENT)`,
+    );
     const broken = write('broken.json', '{"devices": [');
     expect(configError(() => loadConfig(broken, {})).problems[0]).toMatch(/^not valid JSON: /);
     const brokenToml = write('broken.toml', 'devices = [');
@@ -136,14 +153,21 @@ describe('environment overrides', () => {
   });
 
   it('count an empty variable as unset', () => {
-    expect(parseConfig(minimal, { JETBRIDGE_MQTT_URL: '', JETBRIDGE_HTTP_PORT: '' }, '/').mqtt.url).toBe('mqtt://127.0.0.1:1883');
+    expect(parseConfig(minimal, { JETBRIDGE_MQTT_URL: '', JETBRIDGE_HTTP_PORT: '' }, '/').mqtt.url).toBe(
+      'mqtt://127.0.0.1:1883',
+    );
   });
 
   it('report values they cannot convert by variable name, and bad values with their source', () => {
     const error = configError(() =>
       parseConfig(
         minimal,
-        { JETBRIDGE_HTTP_PORT: 'http', JETBRIDGE_EMULATOR: 'yes', JETBRIDGE_LOG_LEVEL: 'loud', JETBRIDGE_MQTT_URL: 'ftp://x' },
+        {
+          JETBRIDGE_HTTP_PORT: 'http',
+          JETBRIDGE_EMULATOR: 'yes',
+          JETBRIDGE_LOG_LEVEL: 'loud',
+          JETBRIDGE_MQTT_URL: 'ftp://x',
+        },
         '/',
       ),
     );
@@ -156,9 +180,9 @@ describe('environment overrides', () => {
   });
 
   it('leave a section that is not an object for the schema to report', () => {
-    expect(configError(() => parseConfig({ ...minimal, mqtt: 'x' }, { JETBRIDGE_MQTT_URL: 'mqtt://a' }, '/')).problems).toEqual([
-      'mqtt: expected an object, got string "x"',
-    ]);
+    expect(
+      configError(() => parseConfig({ ...minimal, mqtt: 'x' }, { JETBRIDGE_MQTT_URL: 'mqtt://a' }, '/')).problems,
+    ).toEqual(['mqtt: expected an object, got string "x"']);
   });
 });
 
@@ -176,7 +200,12 @@ describe('checked-in configurations', () => {
       events: { enabled: true },
     });
     expect(config.devices[0]!.password.value).toBe('jet');
-    expect(config.emulator).toMatchObject({ enabled: true, devices: ['r1'], adminPort: 8181, notifyMqtt: 'mqtt://127.0.0.1:1883' });
+    expect(config.emulator).toMatchObject({
+      enabled: true,
+      devices: ['r1'],
+      adminPort: 8181,
+      notifyMqtt: 'mqtt://127.0.0.1:1883',
+    });
     expect(config.emulator.users.jet!.value).toBe('jet');
     expect(config.http).toMatchObject({ enabled: true, port: 9464 });
   });
@@ -187,7 +216,11 @@ describe('checked-in configurations', () => {
     const config = loadConfig(file, env);
     const router = config.devices[0]!;
     const certs = path.join(REPO, 'examples/config/certs');
-    expect(router.tls).toMatchObject({ ca: path.join(certs, 'ca.crt'), cert: path.join(certs, 'client.crt'), key: path.join(certs, 'client.key') });
+    expect(router.tls).toMatchObject({
+      ca: path.join(certs, 'ca.crt'),
+      cert: path.join(certs, 'client.crt'),
+      key: path.join(certs, 'client.key'),
+    });
     expect(router.insecure).toBe(false);
     expect(router.password.value).toBe('router-pw');
     expect(router.policy.allow).toBeDefined();

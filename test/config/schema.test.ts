@@ -122,7 +122,13 @@ describe('parseHostPort', () => {
 
 describe('mqtt', () => {
   it('accepts protocol versions 5 and 4 in their usual spellings', () => {
-    for (const [given, expected] of [[5, 5], ['5', 5], [4, 4], ['4', 4], ['3.1.1', 4]] as const) {
+    for (const [given, expected] of [
+      [5, 5],
+      ['5', 5],
+      [4, 4],
+      ['4', 4],
+      ['3.1.1', 4],
+    ] as const) {
       expect(parse({ ...withDevice({}), mqtt: { protocolVersion: given } }).mqtt.protocolVersion).toBe(expected);
     }
     expect(problems({ ...withDevice({}), mqtt: { protocolVersion: 3 } })).toEqual([
@@ -136,7 +142,9 @@ describe('mqtt', () => {
       'mqtt.topicPrefix: must not contain the MQTT wildcards + or # (nor NUL)',
       'mqtt.qos: expected one of 0, 1, 2, got number 3',
     ]);
-    expect(problems({ ...withDevice({}), mqtt: { topicPrefix: '/jet' } })).toEqual(['mqtt.topicPrefix: must not start or end with "/"']);
+    expect(problems({ ...withDevice({}), mqtt: { topicPrefix: '/jet' } })).toEqual([
+      'mqtt.topicPrefix: must not start or end with "/"',
+    ]);
   });
 
   it('does not echo a URL that may hold credentials', () => {
@@ -145,7 +153,10 @@ describe('mqtt', () => {
   });
 
   it('resolves TLS file paths against the config folder', () => {
-    const config = parse({ ...withDevice({}), mqtt: { tls: { ca: 'certs/ca.crt', cert: '/abs/client.crt', key: 'client.key' } } });
+    const config = parse({
+      ...withDevice({}),
+      mqtt: { tls: { ca: 'certs/ca.crt', cert: '/abs/client.crt', key: 'client.key' } },
+    });
     expect(config.mqtt.tls).toEqual({
       ca: path.join(BASE, 'certs/ca.crt'),
       cert: '/abs/client.crt',
@@ -194,24 +205,38 @@ describe('devices', () => {
   it('are insecure without TLS settings and use TLS with them', () => {
     const tls = parse(withDevice({ tls: { ca: 'ca.crt', cert: 'c.crt', key: 'c.key', serverName: 'r1' } })).devices[0]!;
     expect(tls.insecure).toBe(false);
-    expect(tls.tls).toEqual({ ca: path.join(BASE, 'ca.crt'), cert: path.join(BASE, 'c.crt'), key: path.join(BASE, 'c.key'), serverName: 'r1' });
+    expect(tls.tls).toEqual({
+      ca: path.join(BASE, 'ca.crt'),
+      cert: path.join(BASE, 'c.crt'),
+      key: path.join(BASE, 'c.key'),
+      serverName: 'r1',
+    });
     const systemRoots = parse(withDevice({ insecure: false })).devices[0]!;
     expect(systemRoots).toMatchObject({ insecure: false, tls: {} });
-    expect(problems(withDevice({ insecure: true, tls: {} }))).toEqual(['devices[0].insecure: set either tls or insecure: true, not both']);
+    expect(problems(withDevice({ insecure: true, tls: {} }))).toEqual([
+      'devices[0].insecure: set either tls or insecure: true, not both',
+    ]);
     expect(problems(withDevice({ tls: { cert: 'c.crt' } }))).toEqual([
       'devices[0].tls.key: cert and key go together for mutual TLS; set both or neither',
     ]);
   });
 
   it('take events as a boolean or an object', () => {
-    expect(parse(withDevice({ events: true })).devices[0]!.events).toEqual({ enabled: true, rib: false, queueLimit: 10000, overflow: 'block' });
+    expect(parse(withDevice({ events: true })).devices[0]!.events).toEqual({
+      enabled: true,
+      rib: false,
+      queueLimit: 10000,
+      overflow: 'block',
+    });
     expect(parse(withDevice({ events: { rib: true, overflow: 'drop-oldest' } })).devices[0]!.events).toEqual({
       enabled: true,
       rib: true,
       queueLimit: 10000,
       overflow: 'drop-oldest',
     });
-    expect(problems(withDevice({ events: 'yes' }))).toEqual(['devices[0].events: expected true, false or an object {rib, queueLimit, overflow}']);
+    expect(problems(withDevice({ events: 'yes' }))).toEqual([
+      'devices[0].events: expected true, false or an object {rib, queueLimit, overflow}',
+    ]);
     expect(problems(withDevice({ events: { overflow: 'spill' } }))).toEqual([
       'devices[0].events.overflow: expected "block" or "drop-oldest", got string "spill"',
     ]);
@@ -234,9 +259,14 @@ describe('devices', () => {
   });
 
   it('default the rate limit burst to one second of traffic', () => {
-    expect(parse(withDevice({ rateLimit: { perSec: 500 } })).devices[0]!.rateLimit).toEqual({ perSec: 500, burst: 500 });
+    expect(parse(withDevice({ rateLimit: { perSec: 500 } })).devices[0]!.rateLimit).toEqual({
+      perSec: 500,
+      burst: 500,
+    });
     expect(parse(withDevice({ rateLimit: { perSec: 0.5 } })).devices[0]!.rateLimit).toEqual({ perSec: 0.5, burst: 1 });
-    expect(problems(withDevice({ rateLimit: { perSec: 0 } }))).toEqual(['devices[0].rateLimit.perSec: must be more than 0, got number 0']);
+    expect(problems(withDevice({ rateLimit: { perSec: 0 } }))).toEqual([
+      'devices[0].rateLimit.perSec: must be more than 0, got number 0',
+    ]);
   });
 });
 
@@ -245,7 +275,9 @@ describe('emulator', () => {
     const two = { devices: [device, { ...device, name: 'r2' }] };
     expect(parse(two).emulator.devices).toEqual(['r1', 'r2']);
     expect(parse({ ...two, emulator: { devices: ['r2'] } }).emulator.devices).toEqual(['r2']);
-    expect(problems({ ...two, emulator: { devices: ['r3'] } })).toEqual(['emulator.devices[0]: "r3" is not the name of a configured device']);
+    expect(problems({ ...two, emulator: { devices: ['r3'] } })).toEqual([
+      'emulator.devices[0]: "r3" is not the name of a configured device',
+    ]);
   });
 
   it('resolves user passwords as secrets', () => {
@@ -264,7 +296,9 @@ describe('emulator', () => {
 
 describe('pipeline, state, http, log', () => {
   it('bound the batch size to what JET accepts', () => {
-    expect(problems({ ...withDevice({}), pipeline: { maxBatch: 1001 } })).toEqual(['pipeline.maxBatch: must be at most 1000, got number 1001']);
+    expect(problems({ ...withDevice({}), pipeline: { maxBatch: 1001 } })).toEqual([
+      'pipeline.maxBatch: must be at most 1000, got number 1001',
+    ]);
     expect(problems({ ...withDevice({}), pipeline: { retry: { initialMs: 500, maxMs: 100 } } })).toEqual([
       'pipeline.retry.maxMs: must be at least initialMs (500)',
     ]);
@@ -272,12 +306,16 @@ describe('pipeline, state, http, log', () => {
 
   it('keep :memory: as the state path and resolve others', () => {
     expect(parse({ ...withDevice({}), state: { path: ':memory:' } }).state.path).toBe(':memory:');
-    expect(parse({ ...withDevice({}), state: { path: 'data/state.db' } }).state.path).toBe(path.join(BASE, 'data/state.db'));
+    expect(parse({ ...withDevice({}), state: { path: 'data/state.db' } }).state.path).toBe(
+      path.join(BASE, 'data/state.db'),
+    );
   });
 
   it('know the log levels', () => {
     expect(parse({ ...withDevice({}), log: { level: 'debug' } }).log.level).toBe('debug');
-    expect(problems({ ...withDevice({}), log: { level: 'loud' } })[0]).toMatch(/^log\.level: expected one of "fatal", "error"/);
+    expect(problems({ ...withDevice({}), log: { level: 'loud' } })[0]).toMatch(
+      /^log\.level: expected one of "fatal", "error"/,
+    );
   });
 });
 
@@ -287,7 +325,10 @@ describe('errors', () => {
     try {
       parse({
         mqtt: { url: 5, colour: 'blue' },
-        devices: [{ ...device, address: 'r1:abc', queueLimit: 0 }, { name: 'r2', address: 'r2', username: 'u', password: '${NOPE}' }],
+        devices: [
+          { ...device, address: 'r1:abc', queueLimit: 0 },
+          { name: 'r2', address: 'r2', username: 'u', password: '${NOPE}' },
+        ],
         http: { port: 'x' },
         extra: true,
       });
@@ -328,7 +369,11 @@ describe('errors', () => {
       { mqtt: { password: '${MQTT_PW}' }, devices: [{ ...device, password: 'hunter2-secret' }] },
       { MQTT_PW: 'mqtt-secret' },
     );
-    for (const text of [JSON.stringify(config), inspect(config, { depth: null, showHidden: true }), String(config.mqtt.password)]) {
+    for (const text of [
+      JSON.stringify(config),
+      inspect(config, { depth: null, showHidden: true }),
+      String(config.mqtt.password),
+    ]) {
       expect(text).not.toContain('hunter2-secret');
       expect(text).not.toContain('mqtt-secret');
     }

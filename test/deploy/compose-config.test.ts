@@ -8,10 +8,16 @@ import { loadConfig } from '../../src/config/load.js';
 
 describe('deploy/compose/bridge.config.json', () => {
   // As in the image, which sets the state path through the environment.
-  const config = loadConfig('deploy/compose/bridge.config.json', { JETBRIDGE_STATE_PATH: '/var/lib/jetbridge/state.db' });
+  const config = loadConfig('deploy/compose/bridge.config.json', {
+    JETBRIDGE_STATE_PATH: '/var/lib/jetbridge/state.db',
+  });
 
   it('uses the mosquitto service, not an embedded broker, with a fixed client id for a persistent session', () => {
-    expect(config.mqtt).toMatchObject({ url: 'mqtt://mosquitto:1883', embeddedBroker: false, clientId: 'jetbridge-compose' });
+    expect(config.mqtt).toMatchObject({
+      url: 'mqtt://mosquitto:1883',
+      embeddedBroker: false,
+      clientId: 'jetbridge-compose',
+    });
   });
 
   it('drives r1 on the jet-emulator service, with the emulator in the bridge turned off', () => {

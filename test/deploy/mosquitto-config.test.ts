@@ -77,7 +77,12 @@ async function nextMessage(client: MqttClient): Promise<{ topic: string; text: s
  * max_queued_messages (1000) about 2000 would be dropped.
  */
 async function expectBurstQueued(url: string, users: { subscriber?: string; publisher?: string } = {}): Promise<void> {
-  const session = { protocolVersion: 5 as const, clientId: `away-${users.subscriber ?? 'anonymous'}`, clean: false, reconnectPeriod: 0 };
+  const session = {
+    protocolVersion: 5 as const,
+    clientId: `away-${users.subscriber ?? 'anonymous'}`,
+    clean: false,
+    reconnectPeriod: 0,
+  };
   const credentials = users.subscriber === undefined ? {} : { username: users.subscriber, password: PASSWORD };
   const away = await mqtt.connectAsync(url, { ...session, ...credentials, properties: { sessionExpiryInterval: 300 } });
   await away.subscribeAsync('jet/+/bgp/intent', { qos: 1 });
@@ -130,7 +135,12 @@ describe('deploy/mosquitto/mosquitto.conf with passwd and acl', () => {
 
   it('refuses a wrong password', async () => {
     await expect(
-      mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, username: 'jetbridge', password: 'wrong' }),
+      mqtt.connectAsync(broker.url, {
+        protocolVersion: 5,
+        reconnectPeriod: 0,
+        username: 'jetbridge',
+        password: 'wrong',
+      }),
     ).rejects.toThrow(/Bad User Name or Password|Not authorized/i);
   });
 
@@ -139,11 +149,25 @@ describe('deploy/mosquitto/mosquitto.conf with passwd and acl', () => {
     // Mosquitto grants any subscription and applies the ACL per delivered message.
     await bridge.subscribeAsync('jet/#', { qos: 1 });
     const sender = await connect(broker.url, 'jetbridge');
-    const readable = ['jet/r1/bgp/intent', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r1/bgp/rib/inet.0/10.0.0.0_24', 'jet/r1/bgp/rib-census/x'];
+    const readable = [
+      'jet/r1/bgp/intent',
+      'jet/r1/bgp/get',
+      'jet/r1/op',
+      'jet/r1/bgp/rib/inet.0/10.0.0.0_24',
+      'jet/r1/bgp/rib-census/x',
+    ];
     const received = nextMessages(bridge, readable.length);
 
     // One connection, so delivered in this order: a readable topic arriving first means the others were withheld.
-    const topics = ['jet/r1/state', 'jet/r1/bgp/result', 'jet/r1/bgp/intent', 'jet/bridge/x/status', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r1/bgp/events'];
+    const topics = [
+      'jet/r1/state',
+      'jet/r1/bgp/result',
+      'jet/r1/bgp/intent',
+      'jet/bridge/x/status',
+      'jet/r1/bgp/get',
+      'jet/r1/op',
+      'jet/r1/bgp/events',
+    ];
     for (const topic of [...topics, 'jet/r1/bgp/rib/inet.0/10.0.0.0_24', 'jet/r1/bgp/rib-census/x']) {
       await sender.publishAsync(topic, topic, { qos: 1 });
     }
@@ -172,7 +196,13 @@ describe('deploy/mosquitto/mosquitto.conf with passwd and acl', () => {
     const bridge = await connect(broker.url, 'jetbridge');
     const received = nextMessages(publisher, 2);
 
-    for (const topic of ['jet/r2/bgp/result', 'reply/someone-else/1', 'jet/r1/state', 'jet/r1/bgp/result', 'reply/publisher-r1/req-1']) {
+    for (const topic of [
+      'jet/r2/bgp/result',
+      'reply/someone-else/1',
+      'jet/r1/state',
+      'jet/r1/bgp/result',
+      'reply/publisher-r1/req-1',
+    ]) {
       await bridge.publishAsync(topic, topic, { qos: 1 });
     }
     expect((await received).map((m) => m.topic)).toEqual(['jet/r1/bgp/result', 'reply/publisher-r1/req-1']);

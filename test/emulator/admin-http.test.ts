@@ -26,10 +26,18 @@ async function http(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 beforeAll(async () => {
-  emulator = await JetEmulator.start({ host: '127.0.0.1', port: 0, users: { jet: 'secret' }, purgeTimeoutMs: 60_000, logger });
+  emulator = await JetEmulator.start({
+    host: '127.0.0.1',
+    port: 0,
+    users: { jet: 'secret' },
+    purgeTimeoutMs: 60_000,
+    logger,
+  });
   admin = await startAdminServer(emulator, { host: '127.0.0.1', port: 0, logger });
   client = await connectLegacy(emulator.port, { clientId: 'admin-test' });
-  expect(await client.add([...seedPaths('10.123.0.0', BIG_COOKIE_BASE), ...seedPaths('10.123.1.0', 100n)])).toBe('SUCCESS');
+  expect(await client.add([...seedPaths('10.123.0.0', BIG_COOKIE_BASE), ...seedPaths('10.123.1.0', 100n)])).toBe(
+    'SUCCESS',
+  );
 });
 
 afterAll(async () => {
@@ -85,7 +93,9 @@ describe('GET /clients', () => {
     const { status, json } = await http('GET', '/clients');
     expect(status).toBe(200);
     expect(json).toEqual(
-      expect.arrayContaining([expect.objectContaining({ clientId: 'admin-test', user: 'jet', dialect: 'legacy', connected: true, routes: 8 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ clientId: 'admin-test', user: 'jet', dialect: 'legacy', connected: true, routes: 8 }),
+      ]),
     );
   });
 });
@@ -100,13 +110,22 @@ describe('peer routes', () => {
     const listed = await http('GET', '/peer-routes');
     expect(listed.json).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ table: 'inet.0', prefix: '10.9.0.0/16', nextHops: ['192.0.2.1'], localPref: 150, communities: ['65000:100'] }),
+        expect.objectContaining({
+          table: 'inet.0',
+          prefix: '10.9.0.0/16',
+          nextHops: ['192.0.2.1'],
+          localPref: 150,
+          communities: ['65000:100'],
+        }),
         expect.objectContaining({ table: 'inet6.0', prefix: '2001:db8::/32', nextHops: ['2001:db8::1'] }),
       ]),
     );
     expect(typeof listed.json[0].cookie).toBe('string');
 
-    expect(await http('DELETE', '/peer-routes', [{ prefix: '10.9.0.0/16' }])).toEqual({ status: 200, json: { withdrawn: 1 } });
+    expect(await http('DELETE', '/peer-routes', [{ prefix: '10.9.0.0/16' }])).toEqual({
+      status: 200,
+      json: { withdrawn: 1 },
+    });
     const after = await http('GET', '/peer-routes');
     expect(after.json.map((r: { prefix: string }) => r.prefix)).toEqual(['2001:db8::/32']);
     await http('DELETE', '/peer-routes', [{ prefix: '2001:db8::/32', table: 'inet6.0' }]);
@@ -114,12 +133,20 @@ describe('peer routes', () => {
   });
 
   it.each([
-    ['a bad next hop', [{ prefix: '10.9.0.0/16', nextHops: ['10.0.0.x'] }], /intents\[0\]\.nextHops\[0\]: .*10\.0\.0\.x/],
+    [
+      'a bad next hop',
+      [{ prefix: '10.9.0.0/16', nextHops: ['10.0.0.x'] }],
+      /intents\[0\]\.nextHops\[0\]: .*10\.0\.0\.x/,
+    ],
     ['a missing next hop list', [{ prefix: '10.9.0.0/16' }], /nextHops: is required/],
     ['an unknown field', [{ prefix: '10.9.0.0/16', nextHops: ['10.0.0.1'], colour: 'red' }], /colour: unknown field/],
     ['a withdraw', [{ action: 'withdraw', prefix: '10.9.0.0/16' }], /intents\[0\]\.action: .*DELETE \/peer-routes/],
     ['not JSON', '[{"prefix": ', /not JSON/],
-    ['a table the router lacks', [{ prefix: '10.9.0.0/16', table: 'vrf9.inet.0', nextHops: ['10.0.0.1'] }], /^TABLE_INVALID: .*vrf9\.inet\.0/],
+    [
+      'a table the router lacks',
+      [{ prefix: '10.9.0.0/16', table: 'vrf9.inet.0', nextHops: ['10.0.0.1'] }],
+      /^TABLE_INVALID: .*vrf9\.inet\.0/,
+    ],
   ])('POST refuses %s with 400 naming the problem', async (_what, body, message) => {
     const { status, json } = await http('POST', '/peer-routes', body);
     expect(status).toBe(400);
@@ -129,7 +156,11 @@ describe('peer routes', () => {
 
   it.each([
     ['a malformed prefix', [{ prefix: '10.9.0.0/99' }], /^routes\[0\]\.prefix: /],
-    ['a table of the other family', [{ prefix: '10.9.0.0/16', table: 'inet6.0' }], /^routes\[0\]\.table: inet6\.0 holds IPv6/],
+    [
+      'a table of the other family',
+      [{ prefix: '10.9.0.0/16', table: 'inet6.0' }],
+      /^routes\[0\]\.table: inet6\.0 holds IPv6/,
+    ],
     ['an object instead of an array', { prefix: '10.9.0.0/16' }, /expected an array/],
     ['an empty body', '', /body is empty/],
   ])('DELETE refuses %s with 400', async (_what, body, message) => {
@@ -145,7 +176,10 @@ describe('POST /faults', () => {
   });
 
   it('makes route calls fail with UNAVAILABLE until cleared', async () => {
-    expect(await http('POST', '/faults', { unavailable: true })).toEqual({ status: 200, json: { faults: { unavailable: true } } });
+    expect(await http('POST', '/faults', { unavailable: true })).toEqual({
+      status: 200,
+      json: { faults: { unavailable: true } },
+    });
     await expect(client.add(seedPaths('10.200.0.0', 1n))).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     await http('POST', '/faults', {});
     expect(await client.add(seedPaths('10.200.0.0', 1n))).toBe('SUCCESS');
@@ -172,9 +206,13 @@ describe('POST /faults', () => {
     try {
       await http('POST', '/faults', { dropConnections: true });
       await expect
-        .poll(async () => (await http('GET', '/clients')).json.find((c: { clientId: string }) => c.clientId === 'victim')?.connected, {
-          timeout: 5_000,
-        })
+        .poll(
+          async () =>
+            (await http('GET', '/clients')).json.find((c: { clientId: string }) => c.clientId === 'victim')?.connected,
+          {
+            timeout: 5_000,
+          },
+        )
         .toBe(false);
     } finally {
       victim.close();
@@ -184,7 +222,10 @@ describe('POST /faults', () => {
 
 describe('POST /notify', () => {
   it('is refused when notifications are off', async () => {
-    const { status, json } = await http('POST', '/notify', { topic: '/junos/events/syslog/X', event: { 'event-id': 'X' } });
+    const { status, json } = await http('POST', '/notify', {
+      topic: '/junos/events/syslog/X',
+      event: { 'event-id': 'X' },
+    });
     expect(status).toBe(409);
     expect(json.error).toContain('--notify-mqtt');
   });

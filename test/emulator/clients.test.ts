@@ -43,7 +43,7 @@ describe('ClientRegistry', () => {
     expect(registry.initialize(connection)).toBe('ALREADY_INITIALIZED');
   });
 
-  it('keeps a dropped client\'s state until the purge timeout, and rebinds it before then', () => {
+  it("keeps a dropped client's state until the purge timeout, and rebinds it before then", () => {
     const first = loggedIn('c1');
     registry.initialize(first);
     registry.disconnect(first);

@@ -10,7 +10,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoginClient } from '../../src/gen/authentication_service.js';
 import { AuthenticationClient } from '../../src/gen/jnx_authentication_service.js';
 import { StatusCode } from '../../src/gen/jnx_common_base_types.js';
-import { ManagementClient, type ConfigSetResponse, type EphemeralConfigSetResponse } from '../../src/gen/jnx_management_service.js';
+import {
+  ManagementClient,
+  type ConfigSetResponse,
+  type EphemeralConfigSetResponse,
+} from '../../src/gen/jnx_management_service.js';
 import {
   JunosRpcResponseTypes,
   ManagementRpcApiClient,
@@ -27,7 +31,13 @@ import {
   type RequestEvent,
   type RouteEvent,
 } from '../../src/emulator/emulator.js';
-import { hostRoutes, JetTestClient, TEST_PASSWORD, TEST_USER, type ComplianceTarget } from '../compliance/jet-client.js';
+import {
+  hostRoutes,
+  JetTestClient,
+  TEST_PASSWORD,
+  TEST_USER,
+  type ComplianceTarget,
+} from '../compliance/jet-client.js';
 
 const silent = pino({ level: 'silent' });
 const running: JetEmulator[] = [];
@@ -83,8 +93,16 @@ describe('JetEmulator.start', () => {
     ['a negative port', { port: -1 }, /port -1/],
     ['a negative purge timeout', { purgeTimeoutMs: -5 }, /purgeTimeoutMs/],
     ['an unknown dialect', { dialects: 'both-ish' as 'both' }, /dialects must be/],
-    ['mutual TLS without a CA', { tls: { cert: 'c', key: 'k', requireClientCert: true } }, /requireClientCert needs tls\.ca/],
-    ['a certificate that is not PEM', { tls: { cert: 'not a certificate', key: 'not a key' } }, /tls: the certificate, key or CA cannot be used/],
+    [
+      'mutual TLS without a CA',
+      { tls: { cert: 'c', key: 'k', requireClientCert: true } },
+      /requireClientCert needs tls\.ca/,
+    ],
+    [
+      'a certificate that is not PEM',
+      { tls: { cert: 'not a certificate', key: 'not a key' } },
+      /tls: the certificate, key or CA cannot be used/,
+    ],
     ['a password that is not a string', { users: { jet: 5 as unknown as string } }, /users\["jet"\]/],
   ])('refuses %s', async (_what, options, message) => {
     await expect(start(options)).rejects.toThrow(message);
@@ -119,7 +137,9 @@ describe('inspection and events', () => {
         'modify 10.200.0.0 c-routes',
         'delete 10.200.0.0 c-routes',
       ]);
-      expect(emulator.routes()).toEqual([expect.objectContaining({ prefix: '10.200.0.1', length: 32, owner: 'c-routes' })]);
+      expect(emulator.routes()).toEqual([
+        expect.objectContaining({ prefix: '10.200.0.1', length: 32, owner: 'c-routes' }),
+      ]);
     } finally {
       client.close();
     }
@@ -157,7 +177,9 @@ describe('inspection and events', () => {
 
     const client = await JetTestClient.ready(target, 'jnx', 'c-list');
     await client.add(hostRoutes(3));
-    expect(emulator.clients()).toEqual([{ clientId: 'c-list', user: TEST_USER, dialect: 'jnx', connected: true, initialized: true, routes: 3 }]);
+    expect(emulator.clients()).toEqual([
+      { clientId: 'c-list', user: TEST_USER, dialect: 'jnx', connected: true, initialized: true, routes: 3 },
+    ]);
 
     client.close();
     await expect.poll(() => emulator.clients()[0]?.connected).toBe(false);
@@ -165,7 +187,15 @@ describe('inspection and events', () => {
     expect(dropped).toMatchObject({ clientId: 'c-list', connected: false, initialized: false, routes: 3 });
     expect(Date.parse(dropped!.purgeAt!)).toBeGreaterThan(Date.now());
 
-    expect(events.map((e) => e.type)).toEqual(['connected', 'login-failed', 'disconnected', 'connected', 'login', 'initialized', 'disconnected']);
+    expect(events.map((e) => e.type)).toEqual([
+      'connected',
+      'login-failed',
+      'disconnected',
+      'connected',
+      'login',
+      'initialized',
+      'disconnected',
+    ]);
     expect(events[5]).toEqual({ type: 'initialized', clientId: 'c-list', rebound: false, routes: 0 });
   });
 
@@ -177,7 +207,12 @@ describe('inspection and events', () => {
       expect(await legacy.add(hostRoutes(1))).toMatchObject({ status: 'SUCCESS' });
       expect(await jnx.add(hostRoutes(1))).toMatchObject({ status: 'ROUTE_EXISTS' });
       expect(await jnx.add(hostRoutes(1, { cookieBase: 99n }))).toMatchObject({ status: 'SUCCESS' });
-      expect(emulator.routes().map((r) => r.owner).sort()).toEqual(['c-jnx', 'c-legacy']);
+      expect(
+        emulator
+          .routes()
+          .map((r) => r.owner)
+          .sort(),
+      ).toEqual(['c-jnx', 'c-legacy']);
     } finally {
       legacy.close();
       jnx.close();
@@ -203,7 +238,9 @@ describe('peer routes', () => {
   it('learns routes with a default cookie of 0 and forgets them by destination', async () => {
     const emulator = await start();
     emulator.injectPeerRoutes([{ table: 'inet.0', prefix: '10.5.0.0', length: 16, nextHops: ['192.0.2.7'] }]);
-    emulator.injectPeerRoutes([{ table: 'inet6.0', prefix: '2001:DB8::', length: 32, nextHops: ['2001:db8::7'], cookie: 4n }]);
+    emulator.injectPeerRoutes([
+      { table: 'inet6.0', prefix: '2001:DB8::', length: 32, nextHops: ['2001:db8::7'], cookie: 4n },
+    ]);
     expect(emulator.peerRoutes()).toEqual([
       expect.objectContaining({ prefix: '10.5.0.0', cookie: 0n }),
       expect.objectContaining({ prefix: '2001:db8::', cookie: 4n }),
@@ -227,31 +264,65 @@ describe('management configuration RPCs', () => {
   it('answers configuration changes with a failure that says why (legacy)', async () => {
     const emulator = await start();
     const login = new LoginClient(emulator.address, grpc.credentials.createInsecure());
-    const management = new ManagementRpcApiClient(emulator.address, grpc.credentials.createInsecure(), { channelOverride: login.getChannel() });
+    const management = new ManagementRpcApiClient(emulator.address, grpc.credentials.createInsecure(), {
+      channelOverride: login.getChannel(),
+    });
     try {
-      await expect(unary((cb) => management.executeCfgCommand({ requestId: 1n, textConfig: 'set system host-name x', loadType: 0, commit: undefined }, cb))).rejects.toMatchObject({
+      await expect(
+        unary((cb) =>
+          management.executeCfgCommand(
+            { requestId: 1n, textConfig: 'set system host-name x', loadType: 0, commit: undefined },
+            cb,
+          ),
+        ),
+      ).rejects.toMatchObject({
         code: grpc.status.UNAUTHENTICATED,
       });
-      await unary((cb) => login.loginCheck({ userName: TEST_USER, password: TEST_PASSWORD, clientId: 'cfg', groupId: '' }, cb));
-      const cfg = await unary((cb) => management.executeCfgCommand({ requestId: 7n, textConfig: 'set system host-name x', loadType: 0, commit: undefined }, cb));
-      expect(cfg).toMatchObject({ requestId: 7n, status: JunosRpcResponseTypes.NOK, message: expect.stringMatching(/not supported/) });
-      const get = await unary<GetEphemeralConfigResponse>((cb) =>
-        management.getEphemeralConfig(
-          { requestId: 8n, encoding: 0, ephConfigRequests: [{ operationId: 'a', path: '/configuration' }], ephInstanceName: '', mergeView: false },
+      await unary((cb) =>
+        login.loginCheck({ userName: TEST_USER, password: TEST_PASSWORD, clientId: 'cfg', groupId: '' }, cb),
+      );
+      const cfg = await unary((cb) =>
+        management.executeCfgCommand(
+          { requestId: 7n, textConfig: 'set system host-name x', loadType: 0, commit: undefined },
           cb,
         ),
       );
-      expect(get.response).toEqual([expect.objectContaining({ operationId: 'a', status: JunosRpcResponseTypes.UNSUPPORTED_PATH })]);
+      expect(cfg).toMatchObject({
+        requestId: 7n,
+        status: JunosRpcResponseTypes.NOK,
+        message: expect.stringMatching(/not supported/),
+      });
+      const get = await unary<GetEphemeralConfigResponse>((cb) =>
+        management.getEphemeralConfig(
+          {
+            requestId: 8n,
+            encoding: 0,
+            ephConfigRequests: [{ operationId: 'a', path: '/configuration' }],
+            ephInstanceName: '',
+            mergeView: false,
+          },
+          cb,
+        ),
+      );
+      expect(get.response).toEqual([
+        expect.objectContaining({ operationId: 'a', status: JunosRpcResponseTypes.UNSUPPORTED_PATH }),
+      ]);
 
       emulator.opCommand = () => ({ ok: true, data: 'never' });
       const unknownFormat = await new Promise<Array<{ status: number; message: string }>>((resolve, reject) => {
         const replies: Array<{ status: number; message: string }> = [];
-        const call = management.executeOpCommand({ requestId: 1n, cliCommand: 'show version', outFormat: 9 as OperationFormatType });
+        const call = management.executeOpCommand({
+          requestId: 1n,
+          cliCommand: 'show version',
+          outFormat: 9 as OperationFormatType,
+        });
         call.on('data', (reply: { status: number; message: string }) => replies.push(reply));
         call.on('end', () => resolve(replies));
         call.on('error', reject);
       });
-      expect(unknownFormat).toEqual([expect.objectContaining({ status: JunosRpcResponseTypes.NOK, message: 'unknown out_format' })]);
+      expect(unknownFormat).toEqual([
+        expect.objectContaining({ status: JunosRpcResponseTypes.NOK, message: 'unknown out_format' }),
+      ]);
     } finally {
       login.close();
     }
@@ -260,12 +331,23 @@ describe('management configuration RPCs', () => {
   it('answers configuration changes with a FAILURE status (jnx)', async () => {
     const emulator = await start();
     const auth = new AuthenticationClient(emulator.address, grpc.credentials.createInsecure());
-    const management = new ManagementClient(emulator.address, grpc.credentials.createInsecure(), { channelOverride: auth.getChannel() });
+    const management = new ManagementClient(emulator.address, grpc.credentials.createInsecure(), {
+      channelOverride: auth.getChannel(),
+    });
     try {
-      await unary((cb) => auth.login({ username: TEST_USER, password: TEST_PASSWORD, clientId: 'cfg', groupId: '' }, cb));
-      const set = await unary<ConfigSetResponse>((cb) => management.configSet({ textConfig: 'set system host-name x', loadType: 0, commit: undefined }, cb));
+      await unary((cb) =>
+        auth.login({ username: TEST_USER, password: TEST_PASSWORD, clientId: 'cfg', groupId: '' }, cb),
+      );
+      const set = await unary<ConfigSetResponse>((cb) =>
+        management.configSet({ textConfig: 'set system host-name x', loadType: 0, commit: undefined }, cb),
+      );
       expect(set.status).toMatchObject({ code: StatusCode.FAILURE, message: expect.stringMatching(/not supported/) });
-      const eph = await unary<EphemeralConfigSetResponse>((cb) => management.ephemeralConfigSet({ configOperations: [], instanceName: '', validateConfig: false, loadOnly: false }, cb));
+      const eph = await unary<EphemeralConfigSetResponse>((cb) =>
+        management.ephemeralConfigSet(
+          { configOperations: [], instanceName: '', validateConfig: false, loadOnly: false },
+          cb,
+        ),
+      );
       expect(eph.status?.code).toBe(StatusCode.FAILURE);
     } finally {
       auth.close();

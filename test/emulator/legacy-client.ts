@@ -59,7 +59,12 @@ export async function connectLegacy(
     modify: (paths) => update('bgpRouteModify', paths),
     async remove(keys) {
       const r = await call<{ status: OperStatus }>((cb) =>
-        bgp.bgpRouteRemove({ orLonger: false, bgpRoutes: keys.map((k) => legacyCodec.encodeMatch(k)) }, new grpc.Metadata(), deadline(), cb),
+        bgp.bgpRouteRemove(
+          { orLonger: false, bgpRoutes: keys.map((k) => legacyCodec.encodeMatch(k)) },
+          new grpc.Metadata(),
+          deadline(),
+          cb,
+        ),
       );
       return OperStatus[r.status] ?? String(r.status);
     },

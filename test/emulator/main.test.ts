@@ -8,7 +8,12 @@ import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CliExit } from '../../src/cli/exit.js';
-import { readTlsDir, registerEmulatorCommand, startEmulatorStack, type EmulatorCommandOptions } from '../../src/emulator/main.js';
+import {
+  readTlsDir,
+  registerEmulatorCommand,
+  startEmulatorStack,
+  type EmulatorCommandOptions,
+} from '../../src/emulator/main.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { connectLegacy, seedPaths } from './legacy-client.js';
@@ -18,7 +23,10 @@ const logger = pino({ level: 'silent' });
 /** Parses `args` as `jetbridge emulator ...` and returns what the command would run with. */
 async function parse(...args: string[]): Promise<EmulatorCommandOptions> {
   let parsed: EmulatorCommandOptions | undefined;
-  const program = new Command('jetbridge').version('1.2.3').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const program = new Command('jetbridge')
+    .version('1.2.3')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerEmulatorCommand(program, async (options) => {
     parsed = options;
   });
@@ -55,9 +63,32 @@ describe('jetbridge emulator options', () => {
 
   it('reads every option', async () => {
     const options = await parse(
-      '--port', '40000', '--dialect', 'jnx', '--user', 'alice:pw', '--user', 'bob:a:b', '--purge-timeout', '0.25',
-      '--max-connections', '30', '--table', 'vrf1.inet.0', '--admin-port', '0', '--tls-dir', '/etc/jet',
-      '--notify-mqtt', 'mqtt://127.0.0.1:1884', '--hostname', 'r1', '--host', '0.0.0.0', '--log-level', 'debug',
+      '--port',
+      '40000',
+      '--dialect',
+      'jnx',
+      '--user',
+      'alice:pw',
+      '--user',
+      'bob:a:b',
+      '--purge-timeout',
+      '0.25',
+      '--max-connections',
+      '30',
+      '--table',
+      'vrf1.inet.0',
+      '--admin-port',
+      '0',
+      '--tls-dir',
+      '/etc/jet',
+      '--notify-mqtt',
+      'mqtt://127.0.0.1:1884',
+      '--hostname',
+      'r1',
+      '--host',
+      '0.0.0.0',
+      '--log-level',
+      'debug',
     ); // prettier-ignore
     expect(options).toMatchObject({
       host: '0.0.0.0',
@@ -106,7 +137,16 @@ describe('jetbridge emulator options', () => {
     const program = new Command('jetbridge').exitOverride().configureOutput({ writeOut: (text) => (help += text) });
     registerEmulatorCommand(program, async () => {});
     await expect(program.parseAsync(['emulator', '--help'], { from: 'user' })).rejects.toMatchObject({ exitCode: 0 });
-    for (const option of ['--port', '--dialect', '--user', '--purge-timeout', '--admin-port', '--tls-dir', '--notify-mqtt', '--log-level']) {
+    for (const option of [
+      '--port',
+      '--dialect',
+      '--user',
+      '--purge-timeout',
+      '--admin-port',
+      '--tls-dir',
+      '--notify-mqtt',
+      '--log-level',
+    ]) {
       expect(help).toContain(option);
     }
     expect(help).toContain('Not a router');
@@ -121,7 +161,12 @@ describe('readTlsDir', () => {
       await writeFile(join(dir, 'server.key'), 'KEY');
       expect(readTlsDir(dir)).toEqual({ cert: Buffer.from('CERT'), key: Buffer.from('KEY') });
       await writeFile(join(dir, 'ca.crt'), 'CA');
-      expect(readTlsDir(dir)).toEqual({ cert: Buffer.from('CERT'), key: Buffer.from('KEY'), ca: Buffer.from('CA'), requireClientCert: true });
+      expect(readTlsDir(dir)).toEqual({
+        cert: Buffer.from('CERT'),
+        key: Buffer.from('KEY'),
+        ca: Buffer.from('CA'),
+        requireClientCert: true,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -163,7 +208,9 @@ describe('startEmulatorStack', () => {
         expect(routes.data).toContain('inet.0: 1 destinations, 4 routes (1 active, 0 holddown, 0 hidden)');
         expect(routes.data).toMatch(/^10\.123\.0\.0\/24 +\*\[BGP-Static\/10\]/m);
 
-        const rib = (await (await fetch(`${admin}/routes`, { signal: AbortSignal.timeout(5_000) })).json()) as unknown[];
+        const rib = (await (
+          await fetch(`${admin}/routes`, { signal: AbortSignal.timeout(5_000) })
+        ).json()) as unknown[];
         expect(rib).toHaveLength(4);
         await expect.poll(() => stack.notifier!.stats().published, { timeout: 5_000 }).toBe(4);
       } finally {
@@ -205,10 +252,14 @@ function listenOn(port: number): Promise<void> {
 describe('the emulator process', () => {
   it('logs where it listens and exits with code 0 on SIGTERM', async () => {
     const fixture = fileURLToPath(new URL('./fixtures/emulator-cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, 'emulator', '--port', '0', '--admin-port', '0', '--user', 'jet:pw'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, JETBRIDGE_LOG_LEVEL: 'info' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fixture, 'emulator', '--port', '0', '--admin-port', '0', '--user', 'jet:pw'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, JETBRIDGE_LOG_LEVEL: 'info' },
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       let stderr = '';

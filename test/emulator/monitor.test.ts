@@ -36,7 +36,9 @@ class FakeSink implements MonitorSink {
 
   /** Each batch as `op prefix` strings. */
   get shape(): string[][] {
-    return this.batches.map((batch) => batch.map((e) => (e.path ? `${e.op} ${e.path.prefix}${e.path.localPref ? `@${e.path.localPref}` : ''}` : e.op)));
+    return this.batches.map((batch) =>
+      batch.map((e) => (e.path ? `${e.op} ${e.path.prefix}${e.path.localPref ? `@${e.path.localPref}` : ''}` : e.op)),
+    );
   }
 }
 
@@ -105,7 +107,13 @@ describe('PeerRouteFeed', () => {
     expect(feed.refresh('c1')).toBe(true);
     await sink.drain();
     await sink.drain();
-    expect(sink.shape).toEqual([['update 10.9.0.1'], ['end-of-rib'], ['update 10.9.0.2'], ['update 10.9.0.1@7', 'update 10.9.0.2'], ['end-of-rib']]);
+    expect(sink.shape).toEqual([
+      ['update 10.9.0.1'],
+      ['end-of-rib'],
+      ['update 10.9.0.2'],
+      ['update 10.9.0.1@7', 'update 10.9.0.2'],
+      ['end-of-rib'],
+    ]);
   });
 
   it('allows one open stream per client, and a new one once it ended', async () => {

@@ -97,15 +97,25 @@ describe('route notifications', () => {
     expect(routeEventTopic('/junos/events', 'add', { prefix: '2001:db8::', length: 32 })).toBe(
       '/junos/events/kernel/route/add/inet6/2001:db8::_32',
     );
-    expect(routeEventTopic('/r1/events', 'modify', { prefix: '10.0.0.0', length: 8 })).toBe('/r1/events/kernel/route/add/inet/10.0.0.0_8');
+    expect(routeEventTopic('/r1/events', 'modify', { prefix: '10.0.0.0', length: 8 })).toBe(
+      '/r1/events/kernel/route/add/inet/10.0.0.0_8',
+    );
   });
 });
 
 describe('publish()', () => {
   it('sends a jet-event with the router hostname and time filled in', async () => {
-    await notifier.publish('/junos/events/syslog/UI_COMMIT', { 'event-id': 'UI_COMMIT', attributes: { username: 'jet' } });
+    await notifier.publish('/junos/events/syslog/UI_COMMIT', {
+      'event-id': 'UI_COMMIT',
+      attributes: { username: 'jet' },
+    });
     const [message] = await messagesOn('/junos/events/syslog/', 1);
-    expect(message!.event).toMatchObject({ 'event-id': 'UI_COMMIT', hostname: 'r1', severity: 'info', attributes: { username: 'jet' } });
+    expect(message!.event).toMatchObject({
+      'event-id': 'UI_COMMIT',
+      hostname: 'r1',
+      severity: 'info',
+      attributes: { username: 'jet' },
+    });
     expect(typeof message!.event.time).toBe('string');
   });
 
@@ -114,7 +124,10 @@ describe('publish()', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${admin.port}/notify`, {
         method: 'POST',
-        body: JSON.stringify({ topic: '/junos/events/kernel/interface/ge-0_0_0', event: { 'event-id': 'SNMP_TRAP_LINK_DOWN', severity: 'warning' } }),
+        body: JSON.stringify({
+          topic: '/junos/events/kernel/interface/ge-0_0_0',
+          event: { 'event-id': 'SNMP_TRAP_LINK_DOWN', severity: 'warning' },
+        }),
         signal: AbortSignal.timeout(5_000),
       });
       expect(res.status).toBe(200);
@@ -137,7 +150,13 @@ describe('publish()', () => {
 describe('backpressure', () => {
   it('keeps at most maxQueued route events waiting and counts every one it drops', async () => {
     const source = { events: new EventEmitter() };
-    const bounded = await startNotifier(source, { url: broker.url, hostname: 'burst', logger, topicRoot: '/burst', maxQueued: 100 });
+    const bounded = await startNotifier(source, {
+      url: broker.url,
+      hostname: 'burst',
+      logger,
+      topicRoot: '/burst',
+      maxQueued: 100,
+    });
     const burstReceived: string[] = [];
     const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
     try {
@@ -145,7 +164,14 @@ describe('backpressure', () => {
       await watcher.subscribeAsync('/burst/#');
       const total = 50_000;
       for (let i = 0; i < total; i++) {
-        const path = { table: 'inet.0', prefix: `10.${i >> 8}.${i & 255}.0`, length: 24, cookie: 1n, nextHops: ['10.0.0.1'], owner: 'x' };
+        const path = {
+          table: 'inet.0',
+          prefix: `10.${i >> 8}.${i & 255}.0`,
+          length: 24,
+          cookie: 1n,
+          nextHops: ['10.0.0.1'],
+          owner: 'x',
+        };
         source.events.emit('route', { op: 'add', path });
       }
       expect(bounded.stats().queued).toBeLessThanOrEqual(100);
@@ -164,8 +190,8 @@ describe('backpressure', () => {
 describe('startNotifier', () => {
   it('fails when the broker cannot be reached', async () => {
     const port = await freePort();
-    await expect(startNotifier({ events: new EventEmitter() }, { url: `mqtt://127.0.0.1:${port}`, hostname: 'r1', logger })).rejects.toThrow(
-      /ECONNREFUSED/,
-    );
+    await expect(
+      startNotifier({ events: new EventEmitter() }, { url: `mqtt://127.0.0.1:${port}`, hostname: 'r1', logger }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });

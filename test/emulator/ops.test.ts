@@ -80,7 +80,10 @@ describe('show route protocol bgp-static', () => {
     expect(lines[first + 1]).toBe('                      AS path: I');
     expect(lines[first + 2]).toBe('                    >  to 10.0.0.1');
     expect(lines[first + 3]).toBe('                    [BGP-Static/10] 00:01:02, localpref 200');
-    const hops = lines.slice(first, second).filter((l) => l.includes('>  to ')).map((l) => l.trim());
+    const hops = lines
+      .slice(first, second)
+      .filter((l) => l.includes('>  to '))
+      .map((l) => l.trim());
     expect(hops).toEqual(['>  to 10.0.0.1', '>  to 10.0.0.2', '>  to 10.0.0.3', '>  to 10.0.0.4']);
     expect(lines.slice(first, second).filter((l) => l.includes('*['))).toHaveLength(1);
   });
@@ -93,7 +96,10 @@ describe('show route protocol bgp-static', () => {
     expect(table['destination-count']).toEqual([{ data: '2' }]);
     expect(table['total-route-count']).toEqual([{ data: '8' }]);
     const rt = table.rt;
-    expect(rt.map((r: Record<string, [{ data: string }]>) => r['rt-destination']![0].data)).toEqual(['10.123.0.0/24', '10.123.1.0/24']);
+    expect(rt.map((r: Record<string, [{ data: string }]>) => r['rt-destination']![0].data)).toEqual([
+      '10.123.0.0/24',
+      '10.123.1.0/24',
+    ]);
     const entries = rt[0]['rt-entry'];
     expect(entries).toHaveLength(4);
     expect(entries[0]['active-tag']).toEqual([{ data: '*' }]);
@@ -147,7 +153,18 @@ describe('show route <prefix>', () => {
   });
 
   it('finds the longest match of a bare address', () => {
-    const routes = [...seedRoutes(), { table: 'inet.0', prefix: '10.123.0.0', length: 16, cookie: 99n, nextHops: ['10.0.0.9'], owner: 'x', since: START_MS }];
+    const routes = [
+      ...seedRoutes(),
+      {
+        table: 'inet.0',
+        prefix: '10.123.0.0',
+        length: 16,
+        cookie: 99n,
+        nextHops: ['10.0.0.9'],
+        owner: 'x',
+        since: START_MS,
+      },
+    ];
     const { handler } = fixture(routes);
     const data = handler('show route 10.123.1.77', 'text').data;
     expect(data).toContain('10.123.1.0/24');

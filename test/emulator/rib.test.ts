@@ -2,11 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { BgpPath } from '../../src/jet/model.js';
 import { PathTable, Rib, type ProgrammedRoute } from '../../src/emulator/rib.js';
 
-function path(prefix: string, length: number, cookie = 1n, table = prefix.includes(':') ? 'inet6.0' : 'inet.0'): BgpPath {
+function path(
+  prefix: string,
+  length: number,
+  cookie = 1n,
+  table = prefix.includes(':') ? 'inet6.0' : 'inet.0',
+): BgpPath {
   return { table, prefix, length, cookie, nextHops: ['192.0.2.1'] };
 }
 
-const names = (paths: Iterable<BgpPath>) => [...paths].map((p) => `${p.table}|${p.prefix}/${p.length}|${p.cookie}`).sort();
+const names = (paths: Iterable<BgpPath>) =>
+  [...paths].map((p) => `${p.table}|${p.prefix}/${p.length}|${p.cookie}`).sort();
 
 describe('PathTable', () => {
   it('stores paths by table, prefix, length and cookie, replacing a path with the same key', () => {
@@ -30,7 +36,10 @@ describe('PathTable', () => {
     table.put(path('10.2.0.0', 16));
     expect(table.delete(path('10.1.0.0', 16, 2n))?.cookie).toBe(2n);
     expect(table.delete(path('10.1.0.0', 16, 2n))).toBeUndefined();
-    expect(table.deleteDestination({ table: 'inet.0', prefix: '10.1.0.0', length: 16 }).map((p) => p.cookie)).toEqual([1n, 3n]);
+    expect(table.deleteDestination({ table: 'inet.0', prefix: '10.1.0.0', length: 16 }).map((p) => p.cookie)).toEqual([
+      1n,
+      3n,
+    ]);
     expect(table.size).toBe(1);
     expect(names(table.select({ prefix: '10.1.0.0', length: 16 }))).toEqual([]);
     expect(names(table.values())).toEqual(['inet.0|10.2.0.0/16|1']);
@@ -41,7 +50,10 @@ describe('PathTable', () => {
     for (const length of [8, 16, 24]) table.put(path('10.0.0.0', length, BigInt(length)));
     expect(table.get(path('10.0.0.0', 16, 16n))?.length).toBe(16);
     expect(table.get(path('10.0.0.0', 16, 8n))).toBeUndefined();
-    expect(names(table.select({ prefix: '10.0.0.0', length: 16, orLonger: true }))).toEqual(['inet.0|10.0.0.0/16|16', 'inet.0|10.0.0.0/24|24']);
+    expect(names(table.select({ prefix: '10.0.0.0', length: 16, orLonger: true }))).toEqual([
+      'inet.0|10.0.0.0/16|16',
+      'inet.0|10.0.0.0/24|24',
+    ]);
 
     expect(table.delete(path('10.0.0.0', 16, 16n))?.length).toBe(16);
     expect(table.delete(path('10.0.0.0', 8, 8n))?.length).toBe(8);
@@ -89,7 +101,10 @@ describe('PathTable', () => {
         'inet.0|10.1.2.0/24|1',
         'inet.0|10.1.2.0/24|2',
       ]);
-      expect(names(table.select({ prefix: '10.1.2.0', length: 24, cookie: 1n }))).toEqual(['inet.0|10.1.2.0/24|1', 'red.inet.0|10.1.2.0/24|1']);
+      expect(names(table.select({ prefix: '10.1.2.0', length: 24, cookie: 1n }))).toEqual([
+        'inet.0|10.1.2.0/24|1',
+        'red.inet.0|10.1.2.0/24|1',
+      ]);
     });
 
     it('with orLonger, matches the prefix and everything inside it, not what covers it', () => {
@@ -111,7 +126,11 @@ describe('PathTable', () => {
 });
 
 describe('Rib', () => {
-  const route = (owner: string, prefix: string, cookie = 1n): ProgrammedRoute => ({ ...path(prefix, 24, cookie), owner, since: 0 });
+  const route = (owner: string, prefix: string, cookie = 1n): ProgrammedRoute => ({
+    ...path(prefix, 24, cookie),
+    owner,
+    since: 0,
+  });
 
   it('indexes routes by owner, following replacements and deletions', () => {
     const rib = new Rib();

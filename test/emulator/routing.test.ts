@@ -9,7 +9,13 @@ function wire(prefix: string, length = 24, cookie = 1n, overrides: Partial<WireP
   return { family: 'inet', table: 'inet.0', prefix, length, cookie, nextHops: ['192.0.2.1'], ...overrides };
 }
 
-const key = (prefix: string, length = 24, cookie?: bigint) => ({ family: 'inet' as const, table: 'inet.0', prefix, length, cookie });
+const key = (prefix: string, length = 24, cookie?: bigint) => ({
+  family: 'inet' as const,
+  table: 'inet.0',
+  prefix,
+  length,
+  cookie,
+});
 
 describe('RouteProgrammer', () => {
   let rib: Rib;
@@ -25,9 +31,18 @@ describe('RouteProgrammer', () => {
   });
 
   it('adds, modifies and updates paths, reporting each change once', () => {
-    expect(programmer.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.0.0', 24, 2n)])).toEqual({ status: 'SUCCESS', completed: 2 });
-    expect(programmer.apply('a', 'modify', [wire('10.0.0.0', 24, 1n, { localPref: 5 })])).toEqual({ status: 'SUCCESS', completed: 1 });
-    expect(programmer.apply('a', 'update', [wire('10.0.0.0', 24, 1n, { localPref: 6 }), wire('10.0.1.0')])).toEqual({ status: 'SUCCESS', completed: 2 });
+    expect(programmer.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.0.0', 24, 2n)])).toEqual({
+      status: 'SUCCESS',
+      completed: 2,
+    });
+    expect(programmer.apply('a', 'modify', [wire('10.0.0.0', 24, 1n, { localPref: 5 })])).toEqual({
+      status: 'SUCCESS',
+      completed: 1,
+    });
+    expect(programmer.apply('a', 'update', [wire('10.0.0.0', 24, 1n, { localPref: 6 }), wire('10.0.1.0')])).toEqual({
+      status: 'SUCCESS',
+      completed: 2,
+    });
     expect(changes).toEqual([
       ['add', '10.0.0.0/24#1', 'a'],
       ['add', '10.0.0.0/24#2', 'a'],
@@ -40,7 +55,12 @@ describe('RouteProgrammer', () => {
 
   it('stamps each programmed path with the time of the request that last changed it', () => {
     let clock = 5_000;
-    const dated = new RouteProgrammer(rib, new RouteValidator(new KnownTables()), () => {}, () => clock);
+    const dated = new RouteProgrammer(
+      rib,
+      new RouteValidator(new KnownTables()),
+      () => {},
+      () => clock,
+    );
     dated.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.1.0')]);
     clock = 9_000;
     dated.apply('a', 'update', [wire('10.0.1.0', 24, 1n, { localPref: 7 })]);
@@ -68,7 +88,7 @@ describe('RouteProgrammer', () => {
     expect(rib.size).toBe(0);
   });
 
-  it('lets one client neither take over nor see another client\'s paths', () => {
+  it("lets one client neither take over nor see another client's paths", () => {
     programmer.apply('a', 'add', [wire('10.0.0.0')]);
     expect(programmer.apply('b', 'add', [wire('10.0.0.0')]).status).toBe('ROUTE_EXISTS');
     expect(programmer.apply('b', 'update', [wire('10.0.0.0')]).status).toBe('ROUTE_EXISTS');
@@ -79,24 +99,41 @@ describe('RouteProgrammer', () => {
     expect(programmer.select('a', {})).toHaveLength(1);
   });
 
-  it('removes one path per key (cookie 0 when absent), or all of the caller\'s paths under a prefix', () => {
-    programmer.apply('a', 'add', [wire('10.0.0.0', 24, 0n), wire('10.0.0.0', 24, 7n), wire('10.0.1.0', 25), wire('10.1.0.0')]);
+  it("removes one path per key (cookie 0 when absent), or all of the caller's paths under a prefix", () => {
+    programmer.apply('a', 'add', [
+      wire('10.0.0.0', 24, 0n),
+      wire('10.0.0.0', 24, 7n),
+      wire('10.0.1.0', 25),
+      wire('10.1.0.0'),
+    ]);
     programmer.apply('b', 'add', [wire('10.0.2.0')]);
     expect(programmer.remove('a', [key('10.0.0.0')], false)).toEqual({ status: 'SUCCESS', completed: 1 });
     expect(rib.get({ table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie: 7n })).toBeDefined();
 
     changes = [];
     expect(programmer.remove('a', [key('10.0.0.0', 16)], true)).toEqual({ status: 'SUCCESS', completed: 1 });
-    expect(changes.map(([op, route]) => `${op} ${route}`).sort()).toEqual(['delete 10.0.0.0/24#7', 'delete 10.0.1.0/25#1']);
+    expect(changes.map(([op, route]) => `${op} ${route}`).sort()).toEqual([
+      'delete 10.0.0.0/24#7',
+      'delete 10.0.1.0/25#1',
+    ]);
     expect(programmer.select('b', {}).map((r) => r.prefix)).toEqual(['10.0.2.0']);
     expect(programmer.select('a', {}).map((r) => r.prefix)).toEqual(['10.1.0.0']);
   });
 
   it('validates remove keys and stops at the first missing one', () => {
     programmer.apply('a', 'add', [wire('10.0.0.0'), wire('10.0.1.0')]);
-    expect(programmer.remove('a', [key('10.0.0.0', 24, 1n), key('10.0.0.0', 33)], false)).toMatchObject({ status: 'PREFIX_LEN_TOO_LONG', completed: 1 });
-    expect(programmer.remove('a', [{ ...key('10.0.1.0', 24, 1n), table: 'nosuch' }], false)).toMatchObject({ status: 'TABLE_INVALID', completed: 0 });
-    expect(programmer.remove('a', [key('10.0.9.0', 24, 1n), key('10.0.1.0', 24, 1n)], false)).toMatchObject({ status: 'ROUTE_NOT_FOUND', completed: 0 });
+    expect(programmer.remove('a', [key('10.0.0.0', 24, 1n), key('10.0.0.0', 33)], false)).toMatchObject({
+      status: 'PREFIX_LEN_TOO_LONG',
+      completed: 1,
+    });
+    expect(programmer.remove('a', [{ ...key('10.0.1.0', 24, 1n), table: 'nosuch' }], false)).toMatchObject({
+      status: 'TABLE_INVALID',
+      completed: 0,
+    });
+    expect(programmer.remove('a', [key('10.0.9.0', 24, 1n), key('10.0.1.0', 24, 1n)], false)).toMatchObject({
+      status: 'ROUTE_NOT_FOUND',
+      completed: 0,
+    });
     expect(rib.size).toBe(1);
   });
 

@@ -47,14 +47,24 @@ describe('RouteValidator.path', () => {
     ['host bits', { prefix: '10.1.2.0' }, 'PREFIX_INVALID', /host bits/],
     ['a leading zero', { prefix: '10.01.0.0' }, 'PREFIX_INVALID', /leading zero/],
     ['length 33', { length: 33 }, 'PREFIX_LEN_TOO_LONG', /33 exceeds 32/],
-    ['length 129', { family: 'inet6' as const, table: 'inet6.0', prefix: '2001:db8::', length: 129, nextHops: ['2001:db8::1'] }, 'PREFIX_LEN_TOO_LONG', /129 exceeds 128/],
+    [
+      'length 129',
+      { family: 'inet6' as const, table: 'inet6.0', prefix: '2001:db8::', length: 129, nextHops: ['2001:db8::1'] },
+      'PREFIX_LEN_TOO_LONG',
+      /129 exceeds 128/,
+    ],
     ['no table', { table: '' }, 'TABLE_INVALID', /no table/],
     ['an unknown table', { table: 'green.inet.0' }, 'TABLE_INVALID', /unknown table "green.inet.0"/],
     ['a table of the other family', { table: 'blue.inet6.0' }, 'TABLE_INVALID', /holds IPv6 routes, not IPv4/],
     ['no next hop', { nextHops: [] }, 'NEXTHOP_ADDRESS_INVALID', /empty/],
     ['a bad next hop', { nextHops: ['192.0.2.1', '192.0.2'] }, 'NEXTHOP_ADDRESS_INVALID', /protocol_nexthops\[1\]/],
     ['a next hop of the other family', { nextHops: ['2001:db8::1'] }, 'NEXTHOP_ADDRESS_INVALID', /IPv6/],
-    ['too many next hops', { nextHops: Array.from({ length: MAX_NEXT_HOPS + 1 }, (_, i) => `192.0.2.${i + 1}`) }, 'NEXTHOP_ECMP_LIMIT', /65 next hops/],
+    [
+      'too many next hops',
+      { nextHops: Array.from({ length: MAX_NEXT_HOPS + 1 }, (_, i) => `192.0.2.${i + 1}`) },
+      'NEXTHOP_ECMP_LIMIT',
+      /65 next hops/,
+    ],
     ['a bad community', { communities: ['no-export', '1:2:3'] }, 'COMMUNITY_LIST_INVALID', /communities\[1\]/],
     ['a bad AS path', { asPath: '65000 (65001' }, 'ASPATH_INVALID', /aspath/],
   ])('refuses %s', (_what, overrides, status, message) => {
@@ -65,14 +75,22 @@ describe('RouteValidator.path', () => {
 
   it('accepts tables whose name does not say the family, and valid attributes', () => {
     expect(validator.path(wire({ table: 'mpls.0' }))).not.toBeInstanceOf(Rejection);
-    expect(validator.path(wire({ table: 'inet.3', communities: ['65000:1', 'no-advertise'], asPath: '65001 {65002 65003}' }))).not.toBeInstanceOf(Rejection);
+    expect(
+      validator.path(
+        wire({ table: 'inet.3', communities: ['65000:1', 'no-advertise'], asPath: '65001 {65002 65003}' }),
+      ),
+    ).not.toBeInstanceOf(Rejection);
   });
 
   it('gives the same answer for a repeated value (answers are remembered per family)', () => {
     expect(validator.path(wire({ nextHops: ['192.0.2.9'] }))).not.toBeInstanceOf(Rejection);
-    expect(rejection(validator.path(wire({ family: 'inet6', table: 'inet6.0', prefix: '2001:db8::', length: 32, nextHops: ['192.0.2.9'] }))).status).toBe(
-      'NEXTHOP_ADDRESS_INVALID',
-    );
+    expect(
+      rejection(
+        validator.path(
+          wire({ family: 'inet6', table: 'inet6.0', prefix: '2001:db8::', length: 32, nextHops: ['192.0.2.9'] }),
+        ),
+      ).status,
+    ).toBe('NEXTHOP_ADDRESS_INVALID');
     expect(rejection(validator.path(wire({ communities: ['bogus'] }))).status).toBe('COMMUNITY_LIST_INVALID');
     expect(rejection(validator.path(wire({ communities: ['bogus'] }))).status).toBe('COMMUNITY_LIST_INVALID');
   });
@@ -82,7 +100,9 @@ describe('RouteValidator.selector', () => {
   it('keeps only the fields given, in canonical form', () => {
     expect(validator.selector({}, false)).toEqual({ orLonger: false });
     expect(validator.selector({ table: 'red.inet.0' }, true)).toEqual({ orLonger: true, table: 'red.inet.0' });
-    expect(validator.selector({ family: 'inet6', prefix: '2001:DB8::', length: 32, table: 'inet6.0', cookie: 3n }, false)).toEqual({
+    expect(
+      validator.selector({ family: 'inet6', prefix: '2001:DB8::', length: 32, table: 'inet6.0', cookie: 3n }, false),
+    ).toEqual({
       orLonger: false,
       table: 'inet6.0',
       prefix: '2001:db8::',
@@ -93,8 +113,15 @@ describe('RouteValidator.selector', () => {
 
   it('refuses unknown tables and bad prefixes', () => {
     expect(rejection(validator.selector({ table: 'nosuch' }, false)).status).toBe('TABLE_INVALID');
-    expect(rejection(validator.selector({ family: 'inet', prefix: '10.0.0.0', length: 40 }, false)).status).toBe('PREFIX_LEN_TOO_LONG');
-    expect(rejection(validator.selector({ family: 'other', prefix: '', length: 0 }, false)).status).toBe('PREFIX_INVALID');
-    expect(rejection(validator.selector({ family: 'inet6', prefix: '2001:db8::', length: 32, table: 'inet.0' }, false)).status).toBe('TABLE_INVALID');
+    expect(rejection(validator.selector({ family: 'inet', prefix: '10.0.0.0', length: 40 }, false)).status).toBe(
+      'PREFIX_LEN_TOO_LONG',
+    );
+    expect(rejection(validator.selector({ family: 'other', prefix: '', length: 0 }, false)).status).toBe(
+      'PREFIX_INVALID',
+    );
+    expect(
+      rejection(validator.selector({ family: 'inet6', prefix: '2001:db8::', length: 32, table: 'inet.0' }, false))
+        .status,
+    ).toBe('TABLE_INVALID');
   });
 });

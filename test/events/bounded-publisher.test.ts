@@ -3,7 +3,12 @@ import { BoundedPublisher } from '../../src/events/bounded-publisher.js';
 import type { Publication } from '../../src/events/publish-pump.js';
 import { capturingLogger, HandDrivenPublisher, WARN } from './support.js';
 
-const publication = (n: number): Publication => ({ topic: 'jet/r1/bgp/events', payload: String(n), qos: 1, retain: false });
+const publication = (n: number): Publication => ({
+  topic: 'jet/r1/bgp/events',
+  payload: String(n),
+  qos: 1,
+  retain: false,
+});
 
 const publishers: BoundedPublisher[] = [];
 
@@ -58,7 +63,11 @@ describe('BoundedPublisher', () => {
     for (let n = 0; n < 8; n++) publisher.offer(publication(n));
     expect(publisher.stats).toMatchObject({ queued: 7, dropped: 0 });
     expect(lines.filter((line) => line.level === WARN)).toEqual([
-      expect.objectContaining({ queued: 4, queueLimit: 2, msg: 'producer keeps sending while asked to pause: the publish queue is past twice its limit' }),
+      expect.objectContaining({
+        queued: 4,
+        queueLimit: 2,
+        msg: 'producer keeps sending while asked to pause: the publish queue is past twice its limit',
+      }),
     ]);
   });
 
@@ -66,7 +75,13 @@ describe('BoundedPublisher', () => {
     const client = new HandDrivenPublisher();
     const dropped: number[] = [];
     const hookDrops: number[] = [];
-    const { publisher, lines } = boundedPublisher({ client, limit: 3, window: 1, overflow: 'drop-oldest', metrics: { dropped: (n) => hookDrops.push(n) } });
+    const { publisher, lines } = boundedPublisher({
+      client,
+      limit: 3,
+      window: 1,
+      overflow: 'drop-oldest',
+      metrics: { dropped: (n) => hookDrops.push(n) },
+    });
     publisher.dropped$.subscribe((total) => dropped.push(total));
     for (let n = 0; n < 10; n++) publisher.offer(publication(n));
     expect(publisher.stats).toMatchObject({ dropped: 6, queued: 3, highWater: 3 });
@@ -79,7 +94,12 @@ describe('BoundedPublisher', () => {
     // The first drop is logged at once, the rest when the interval ends (here: at stop).
     const warnings = () => lines.filter((line) => line.level === WARN);
     expect(warnings()).toHaveLength(1);
-    expect(warnings()[0]).toMatchObject({ count: 1, byCause: { queueFull: 1 }, queueLimit: 3, overflow: 'drop-oldest' });
+    expect(warnings()[0]).toMatchObject({
+      count: 1,
+      byCause: { queueFull: 1 },
+      queueLimit: 3,
+      overflow: 'drop-oldest',
+    });
     await publisher.stop(0);
     expect(warnings()).toHaveLength(2);
     expect(warnings()[1]).toMatchObject({ count: 5, droppedTotal: 6, msg: '5 monitor events dropped' });
@@ -95,7 +115,10 @@ describe('BoundedPublisher', () => {
     await client.fail(new Error('outbox full'));
     expect(publisher.stats).toMatchObject({ relayed: 1, dropped: 1 });
     expect(relayedHook).toEqual([1]);
-    expect(lines.find((line) => line.level === WARN)).toMatchObject({ byCause: { publishFailed: 1 }, lastError: 'outbox full' });
+    expect(lines.find((line) => line.level === WARN)).toMatchObject({
+      byCause: { publishFailed: 1 },
+      lastError: 'outbox full',
+    });
   });
 
   it('counts what is still queued when stop() gives up waiting', async () => {

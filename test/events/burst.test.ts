@@ -100,7 +100,16 @@ class BurstSource implements MonitorSource {
       const push = (): void => {
         while (!paused && sent < this.count && !subscriber.closed) {
           const n = sent++;
-          subscriber.next({ op: 'update', path: { table: 'inet.0', prefix: `${10 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}.0`, length: 24, cookie: BigInt(n), nextHops: ['192.0.2.1'] } });
+          subscriber.next({
+            op: 'update',
+            path: {
+              table: 'inet.0',
+              prefix: `${10 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}.0`,
+              length: 24,
+              cookie: BigInt(n),
+              nextHops: ['192.0.2.1'],
+            },
+          });
         }
         if (sent === this.count && !paused) {
           sent += 1;
@@ -135,7 +144,13 @@ afterEach(async () => {
 });
 
 async function bridgeClient(topics: Topics): Promise<BridgeMqttClient> {
-  const client = new BridgeMqttClient({ url: mosquitto.url, protocolVersion: 5, clientId: `bridge-${Math.random().toString(36).slice(2, 10)}`, statusTopic: topics.bridgeStatus('burst'), logger: quietLogger });
+  const client = new BridgeMqttClient({
+    url: mosquitto.url,
+    protocolVersion: 5,
+    clientId: `bridge-${Math.random().toString(36).slice(2, 10)}`,
+    statusTopic: topics.bridgeStatus('burst'),
+    logger: quietLogger,
+  });
   await client.start();
   cleanups.push(() => client.stop());
   return client;
@@ -143,8 +158,15 @@ async function bridgeClient(topics: Topics): Promise<BridgeMqttClient> {
 
 describe('a 100,000-entry monitor burst', () => {
   describe.each(['legacy', 'jnx'] as const)('from the emulator over %s', (dialect) => {
-    it(`arrives complete with the default policy, the queue paused near its limit, heap growth under ${HEAP_BOUND_MB} MB`, { timeout: 120_000 }, async () => {
-      const rig: Rig = await startRig({ dialect, broker: { url: mosquitto.url, protocolVersion: 5 }, peerRoutes: peerRoutes(BURST), relay: { queueLimit: QUEUE_LIMIT } });
+    it(`arrives complete with the default policy, the queue paused near its limit, heap growth under ${HEAP_BOUND_MB} MB`, {
+      timeout: 120_000,
+    }, async () => {
+      const rig: Rig = await startRig({
+        dialect,
+        broker: { url: mosquitto.url, protocolVersion: 5 },
+        peerRoutes: peerRoutes(BURST),
+        relay: { queueLimit: QUEUE_LIMIT },
+      });
       cleanups.push(() => rig.stop());
       const user = await countingSubscriber(mosquitto.url, rig.eventsTopic);
       cleanups.push(() => user.close());
@@ -157,7 +179,9 @@ describe('a 100,000-entry monitor burst', () => {
       expect(user.counts.updates).toBe(BURST);
       expect(user.counts.prefixes.size).toBe(BURST);
       expect(rig.relay.stats).toMatchObject({ dropped: 0 });
-      console.info(`${dialect} burst: live heap growth ${growthMb.toFixed(1)} MB, queue high water ${rig.relay.stats.highWater}`);
+      console.info(
+        `${dialect} burst: live heap growth ${growthMb.toFixed(1)} MB, queue high water ${rig.relay.stats.highWater}`,
+      );
       // Without the pause reaching the gRPC call the queue takes most of the burst.
       expect(rig.relay.stats.highWater).toBeGreaterThanOrEqual(QUEUE_LIMIT);
       expect(rig.relay.stats.highWater).toBeLessThanOrEqual(QUEUE_LIMIT + PAUSE_OVERSHOOT);
@@ -165,12 +189,20 @@ describe('a 100,000-entry monitor burst', () => {
     });
   });
 
-  it('stays within the queue limit when the stream pauses on request, and loses nothing', { timeout: 120_000 }, async () => {
+  it('stays within the queue limit when the stream pauses on request, and loses nothing', {
+    timeout: 120_000,
+  }, async () => {
     const topics = new Topics('burst-block/jet');
     const client = await bridgeClient(topics);
     const user = await countingSubscriber(mosquitto.url, topics.bgpEvents('r1'));
     cleanups.push(() => user.close());
-    const relay = new MonitorRelay({ session: new BurstSource(BURST, true), client, topics, logger: quietLogger, queueLimit: 1000 });
+    const relay = new MonitorRelay({
+      session: new BurstSource(BURST, true),
+      client,
+      topics,
+      logger: quietLogger,
+      queueLimit: 1000,
+    });
     cleanups.push(() => relay.stop());
 
     const heap = liveHeapMeter(() => relay.stats.queued);
@@ -185,14 +217,23 @@ describe('a 100,000-entry monitor burst', () => {
     expect(growthMb).toBeLessThan(64);
   });
 
-  it('with drop-oldest and a tiny queue, keeps the newest, counts every drop and reports it', { timeout: 120_000 }, async () => {
+  it('with drop-oldest and a tiny queue, keeps the newest, counts every drop and reports it', {
+    timeout: 120_000,
+  }, async () => {
     const topics = new Topics('burst-drop/jet');
     const client = await bridgeClient(topics);
     const user = await countingSubscriber(mosquitto.url, topics.bgpEvents('r1'));
     cleanups.push(() => user.close());
     const { logger, lines } = capturingLogger();
     const drops: number[] = [];
-    const relay = new MonitorRelay({ session: new BurstSource(BURST, false), client, topics, logger, queueLimit: 100, overflow: 'drop-oldest' });
+    const relay = new MonitorRelay({
+      session: new BurstSource(BURST, false),
+      client,
+      topics,
+      logger,
+      queueLimit: 100,
+      overflow: 'drop-oldest',
+    });
     relay.drops$.subscribe((total) => drops.push(total));
     relay.start();
     cleanups.push(() => relay.stop());
@@ -207,6 +248,11 @@ describe('a 100,000-entry monitor burst', () => {
     expect(relay.drops).toBe(dropped);
     expect(drops.at(-1)).toBe(dropped);
     const warning = lines.find((line) => line.level === WARN && line.msg.endsWith('monitor events dropped'));
-    expect(warning).toMatchObject({ device: 'r1', byCause: { queueFull: expect.any(Number) }, queueLimit: 100, overflow: 'drop-oldest' });
+    expect(warning).toMatchObject({
+      device: 'r1',
+      byCause: { queueFull: expect.any(Number) },
+      queueLimit: 100,
+      overflow: 'drop-oldest',
+    });
   });
 });

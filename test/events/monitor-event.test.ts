@@ -26,7 +26,15 @@ describe('toMonitorEvent', () => {
   });
 
   it('leaves out absent attributes and empty lists', () => {
-    const bare: BgpPath = { table: 'inet6.0', prefix: '2001:db8::', length: 32, cookie: 7n, nextHops: [], communities: [], clusterList: [] };
+    const bare: BgpPath = {
+      table: 'inet6.0',
+      prefix: '2001:db8::',
+      length: 32,
+      cookie: 7n,
+      nextHops: [],
+      communities: [],
+      clusterList: [],
+    };
     expect(toMonitorEvent({ op: 'remove', path: bare }, ts)).toEqual({
       op: 'remove',
       prefix: '2001:db8::/32',
@@ -38,8 +46,27 @@ describe('toMonitorEvent', () => {
   });
 
   it('keeps false flags, originator and cluster list when given', () => {
-    const event = toMonitorEvent({ op: 'update', path: { ...path, noExport: false, noAdvertise: true, originatorId: '10.0.0.9', clusterList: ['10.0.0.1'], routePref: 170 } }, ts);
-    expect(event).toMatchObject({ noExport: false, noAdvertise: true, originatorId: '10.0.0.9', clusterList: ['10.0.0.1'], routePref: 170 });
+    const event = toMonitorEvent(
+      {
+        op: 'update',
+        path: {
+          ...path,
+          noExport: false,
+          noAdvertise: true,
+          originatorId: '10.0.0.9',
+          clusterList: ['10.0.0.1'],
+          routePref: 170,
+        },
+      },
+      ts,
+    );
+    expect(event).toMatchObject({
+      noExport: false,
+      noAdvertise: true,
+      originatorId: '10.0.0.9',
+      clusterList: ['10.0.0.1'],
+      routePref: 170,
+    });
   });
 
   it('carries only op and ts on end-of-rib', () => {
@@ -59,7 +86,15 @@ describe('toRibSnapshot', () => {
     expect(snapshot.prefix).toBe('10.9.0.0/16');
     expect(snapshot.table).toBe('inet.0');
     expect(snapshot.paths.map((p) => p.cookie)).toEqual(['2', '18446744073709551615']);
-    expect(snapshot.paths[0]).toEqual({ nextHops: ['192.0.2.2'], localPref: 200, med: 5, asPath: '65001 65002', communities: ['65000:100'], peerType: 'external', cookie: '2' });
+    expect(snapshot.paths[0]).toEqual({
+      nextHops: ['192.0.2.2'],
+      localPref: 200,
+      med: 5,
+      asPath: '65001 65002',
+      communities: ['65000:100'],
+      peerType: 'external',
+      cookie: '2',
+    });
     expect(snapshot.ts).toBe('2024-05-01T12:00:00.000Z');
   });
 });

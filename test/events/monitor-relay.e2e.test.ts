@@ -41,7 +41,10 @@ const brokers: Record<'mosquitto' | 'embedded', () => Broker> = {
 };
 
 beforeAll(async () => {
-  [mosquitto, embedded] = await Promise.all([startMosquitto(), startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) })]);
+  [mosquitto, embedded] = await Promise.all([
+    startMosquitto(),
+    startEmbeddedBroker({ host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }) }),
+  ]);
 });
 
 afterAll(async () => {
@@ -72,7 +75,9 @@ describe.each(['legacy', 'jnx'] as const)('BGP monitor events over %s', (dialect
       await vi.waitFor(() => expect(endOfRibs(eventsOf(user, r.eventsTopic))).toBe(1), WAIT);
       expect(summary(eventsOf(user, r.eventsTopic))).toEqual([...initial, 'end-of-rib']);
 
-      r.emulator.injectPeerRoutes([peerRoute(7, { localPref: 300, communities: ['65000:7'], peerType: 'external', cookie: 42n })]);
+      r.emulator.injectPeerRoutes([
+        peerRoute(7, { localPref: 300, communities: ['65000:7'], peerType: 'external', cookie: 42n }),
+      ]);
       r.emulator.withdrawPeerRoutes([{ prefix: '10.0.1.0', length: 24 }]);
       await vi.waitFor(() => expect(eventsOf(user, r.eventsTopic)).toHaveLength(6), WAIT);
       const [added, removed] = eventsOf(user, r.eventsTopic).slice(4);
@@ -103,7 +108,10 @@ describe.each(['legacy', 'jnx'] as const)('BGP monitor events over %s', (dialect
     r.emulator.dropConnections();
     await vi.waitFor(() => expect(endOfRibs(eventsOf(user, r.eventsTopic))).toBe(2), WAIT);
     const again = eventsOf(user, r.eventsTopic).slice(6);
-    expect(summary(again)).toEqual([...r.emulator.peerRoutes().map((p) => `update ${p.prefix}/${p.length}`), 'end-of-rib']);
+    expect(summary(again)).toEqual([
+      ...r.emulator.peerRoutes().map((p) => `update ${p.prefix}/${p.length}`),
+      'end-of-rib',
+    ]);
   });
 
   it('keeps the retained RIB view right for a late subscriber after adds, removals and a reconnect', async () => {
@@ -166,7 +174,9 @@ describe('retained RIB topics from an earlier bridge process', () => {
     const filter = `${r.topics.prefix}/${DEVICE}/bgp/rib/#`;
     await vi.waitFor(async () => {
       await r.relay.idle();
-      const prefixes = (await retainedMessages(broker.url, filter)).map((payload) => (JSON.parse(payload) as { prefix: string }).prefix);
+      const prefixes = (await retainedMessages(broker.url, filter)).map(
+        (payload) => (JSON.parse(payload) as { prefix: string }).prefix,
+      );
       expect(prefixes.sort()).toEqual(['10.0.0.0/24', '10.0.1.0/24']);
     }, WAIT);
   });

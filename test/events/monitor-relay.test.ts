@@ -51,7 +51,15 @@ function rig(options: { rib?: boolean } = {}) {
   const session = new ScriptedSession();
   const client = new HandDrivenPublisher();
   const { logger, lines } = capturingLogger();
-  const relay = new MonitorRelay({ session, client, topics, logger, now: () => ts, retry: { initialMs: 1, maxMs: 1 }, ...options });
+  const relay = new MonitorRelay({
+    session,
+    client,
+    topics,
+    logger,
+    now: () => ts,
+    retry: { initialMs: 1, maxMs: 1 },
+    ...options,
+  });
   relays.push(relay);
   relay.start();
   return { session, client, relay, lines };
@@ -88,7 +96,11 @@ describe('MonitorRelay', () => {
     const { session, client, lines } = rig();
     session.stream.error(new Error('stream reset'));
     await vi.waitFor(() => expect(session.streams).toHaveLength(2), { timeout: 2000 });
-    expect(lines.find((line) => line.level === WARN)).toMatchObject({ device: 'r1', msg: 'monitor stream failed; subscribing again', err: { message: 'stream reset' } });
+    expect(lines.find((line) => line.level === WARN)).toMatchObject({
+      device: 'r1',
+      msg: 'monitor stream failed; subscribing again',
+      err: { message: 'stream reset' },
+    });
     session.send({ op: 'end-of-rib' });
     await client.ack();
     expect(client.payloads()).toHaveLength(1);
@@ -144,10 +156,12 @@ describe('MonitorRelay', () => {
       expect(retained(client).get('jet/r1/bgp/rib/inet.0/10.1.0.0_16')).not.toBe('');
       session.send({ op: 'end-of-rib' });
       await client.ack();
-      expect([...retained(client)].filter(([, payload]) => payload !== '').map(([topic]) => topic).sort()).toEqual([
-        'jet/r1/bgp/rib/inet.0/10.2.0.0_16',
-        'jet/r1/bgp/rib/inet.0/10.3.0.0_16',
-      ]);
+      expect(
+        [...retained(client)]
+          .filter(([, payload]) => payload !== '')
+          .map(([topic]) => topic)
+          .sort(),
+      ).toEqual(['jet/r1/bgp/rib/inet.0/10.2.0.0_16', 'jet/r1/bgp/rib/inet.0/10.3.0.0_16']);
       expect(retained(client).get('jet/r1/bgp/rib/inet.0/10.1.0.0_16')).toBe('');
       expect(relay.stats.ribDestinations).toBe(2);
     });

@@ -31,7 +31,16 @@ describe('normalizeNotification', () => {
   });
 
   it('lets header fields and the topic win over attributes of the same name', () => {
-    const result = normalizeNotification(topic, payload({ 'jet-event': { 'event-id': 'X', hostname: 'r1', attributes: { hostname: 'spoof', topic: 'spoof', name: 'ge-0/0/0' } } }));
+    const result = normalizeNotification(
+      topic,
+      payload({
+        'jet-event': {
+          'event-id': 'X',
+          hostname: 'r1',
+          attributes: { hostname: 'spoof', topic: 'spoof', name: 'ge-0/0/0' },
+        },
+      }),
+    );
     expect(result).toEqual({ ok: true, event: { eventId: 'X', hostname: 'r1', name: 'ge-0/0/0', topic } });
   });
 
@@ -43,8 +52,16 @@ describe('normalizeNotification', () => {
   it.each([
     ['text that is not JSON', Buffer.from('{"jet-event": '), /^not JSON: /],
     ['JSON without a jet-event', payload({ event: {} }), /^\["jet-event"\]: is required$/],
-    ['a jet-event without event-id', payload({ 'jet-event': { hostname: 'r1' } }), /^\["jet-event"\]\["event-id"\]: is required$/],
-    ['attributes that are not an object', payload({ 'jet-event': { 'event-id': 'X', attributes: [1] } }), /^\["jet-event"\]\.attributes: expected an object, got an array$/],
+    [
+      'a jet-event without event-id',
+      payload({ 'jet-event': { hostname: 'r1' } }),
+      /^\["jet-event"\]\["event-id"\]: is required$/,
+    ],
+    [
+      'attributes that are not an object',
+      payload({ 'jet-event': { 'event-id': 'X', attributes: [1] } }),
+      /^\["jet-event"\]\.attributes: expected an object, got an array$/,
+    ],
     ['a JSON array', payload([1, 2]), /^expected an object, got an array$/],
   ])('says why %s is not a jet-event', (_what, body, reason) => {
     const result = normalizeNotification(topic, body);
@@ -55,6 +72,11 @@ describe('normalizeNotification', () => {
 
 describe('malformedNotification', () => {
   it('keeps the raw text and the router topic', () => {
-    expect(malformedNotification(topic, Buffer.from('oops'), 'not JSON: x')).toEqual({ malformed: true, topic, error: 'not JSON: x', raw: 'oops' });
+    expect(malformedNotification(topic, Buffer.from('oops'), 'not JSON: x')).toEqual({
+      malformed: true,
+      topic,
+      error: 'not JSON: x',
+      raw: 'oops',
+    });
   });
 });

@@ -67,7 +67,15 @@ async function startRelay(device: string, broker: Broker, notify: Partial<Notify
   });
   await client.start();
   const { logger, lines } = capturingLogger();
-  const relay = new NotifyRelay({ device, notify: { url: routerBroker.url, ...notify }, client, topics, logger, reconnectPeriodMs: 100, warningIntervalMs: 60_000 });
+  const relay = new NotifyRelay({
+    device,
+    notify: { url: routerBroker.url, ...notify },
+    client,
+    topics,
+    logger,
+    reconnectPeriodMs: 100,
+    warningIntervalMs: 60_000,
+  });
   relay.start();
   cleanups.push(async () => {
     await relay.stop();
@@ -79,7 +87,10 @@ async function startRelay(device: string, broker: Broker, notify: Partial<Notify
 
 /** Waits for the relay's `count`-th subscription to the router broker. */
 async function untilSubscribed(lines: LogLine[], count: number): Promise<void> {
-  await vi.waitFor(() => expect(lines.filter((line) => line.msg === 'subscribed to router notifications')).toHaveLength(count), WAIT);
+  await vi.waitFor(
+    () => expect(lines.filter((line) => line.msg === 'subscribed to router notifications')).toHaveLength(count),
+    WAIT,
+  );
 }
 
 /** A plain client on the router broker, playing the router's own publisher. */
@@ -97,7 +108,13 @@ describe.each(['legacy', 'jnx'] as const)('a route programmed over %s', (dialect
   let session: JetDeviceSession;
 
   beforeAll(async () => {
-    emulator = await JetEmulator.start({ port: 0, dialects: 'both', users: { jet: 'secret' }, hostname: 'r1', logger: quietLogger });
+    emulator = await JetEmulator.start({
+      port: 0,
+      dialects: 'both',
+      users: { jet: 'secret' },
+      hostname: 'r1',
+      logger: quietLogger,
+    });
     notifier = await startNotifier(emulator, { url: routerBroker.url, hostname: 'r1', logger: quietLogger });
     session = new JetDeviceSession({
       device: 'r1',
@@ -126,7 +143,9 @@ describe.each(['legacy', 'jnx'] as const)('a route programmed over %s', (dialect
     const atRouter = await subscribe(routerBroker.url, ['/junos/events/kernel/route/#'], 4);
     const atBridge = await subscribe(bridgeBroker.url, [`${rig.topics.prefix}/+/notify/#`]);
 
-    const outcome = await session.oper('update', [{ table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie: 7n, nextHops: ['192.0.2.1'] }]);
+    const outcome = await session.oper('update', [
+      { table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie: 7n, nextHops: ['192.0.2.1'] },
+    ]);
     expect(outcome.status).toBe('SUCCESS');
 
     const relayedTopic = `${rig.topics.prefix}/r1/notify/kernel/route/add/inet/10.1.0.0_24`;
@@ -179,17 +198,27 @@ describe('NotifyRelay', () => {
   it('relays malformed JSON as-is when passing through, and wrapped, counted and logged when normalizing', async () => {
     const passing = await startRelay('r3', bridgeSide());
     const normalizing = await startRelay('r4', bridgeSide(), { normalize: true });
-    const atBridge = await subscribe(bridgeBroker.url, [`${passing.topics.prefix}/#`, `${normalizing.topics.prefix}/#`]);
+    const atBridge = await subscribe(bridgeBroker.url, [
+      `${passing.topics.prefix}/#`,
+      `${normalizing.topics.prefix}/#`,
+    ]);
     const router = await routerPublisher();
     const junk = Buffer.from([0x7b, 0x22, 0x6a, 0x65, 0x74, 0xff, 0x0a]);
     await router.publishAsync('/junos/events/syslog/garbled', junk);
 
     const passedTopic = passing.relayed('/junos/events/syslog/garbled');
     const wrappedTopic = normalizing.relayed('/junos/events/syslog/garbled');
-    await vi.waitFor(() => expect(atBridge.messages.map((m) => m.topic)).toEqual(expect.arrayContaining([passedTopic, wrappedTopic])), WAIT);
+    await vi.waitFor(
+      () => expect(atBridge.messages.map((m) => m.topic)).toEqual(expect.arrayContaining([passedTopic, wrappedTopic])),
+      WAIT,
+    );
     expect(atBridge.messages.find((m) => m.topic === passedTopic)!.payload.equals(junk)).toBe(true);
     const wrapped = JSON.parse(atBridge.on(wrappedTopic)[0]!) as Record<string, unknown>;
-    expect(wrapped).toMatchObject({ malformed: true, topic: '/junos/events/syslog/garbled', raw: junk.toString('utf8') });
+    expect(wrapped).toMatchObject({
+      malformed: true,
+      topic: '/junos/events/syslog/garbled',
+      raw: junk.toString('utf8'),
+    });
     expect(wrapped.error).toMatch(/^not JSON: /);
 
     expect(normalizing.relay.stats).toMatchObject({ received: 1, malformed: 1 });
@@ -212,7 +241,10 @@ describe('NotifyRelay', () => {
     expect(atBridge.messages).toHaveLength(1);
     expect(rig.relay.stats).toMatchObject({ received: 2, dropped: 1 });
     expect(await firstValueFrom(rig.relay.drops$)).toBe(1);
-    expect(rig.lines.find((line) => line.level === WARN)).toMatchObject({ device: 'r5', byCause: { unmappableTopic: 1 } });
+    expect(rig.lines.find((line) => line.level === WARN)).toMatchObject({
+      device: 'r5',
+      byCause: { unmappableTopic: 1 },
+    });
   });
 
   it('resumes after the router broker restarts: reconnects, subscribes again and relays', async () => {
@@ -225,7 +257,13 @@ describe('NotifyRelay', () => {
     const router = await routerPublisher();
     await router.publishAsync('/junos/events/syslog/after-restart', '{"jet-event":{"event-id":"X"}}');
 
-    await vi.waitFor(() => expect(atBridge.on(rig.relayed('/junos/events/syslog/after-restart'))).toEqual(['{"jet-event":{"event-id":"X"}}']), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(atBridge.on(rig.relayed('/junos/events/syslog/after-restart'))).toEqual([
+          '{"jet-event":{"event-id":"X"}}',
+        ]),
+      WAIT,
+    );
     const messages = rig.lines.map((line) => line.msg);
     expect(messages).toContain('lost the connection to the router notification broker; reconnecting');
     expect(messages).toContain('reconnected to router notification broker');

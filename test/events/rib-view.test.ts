@@ -81,8 +81,14 @@ describe('PeerRibView', () => {
       fc.property(fc.array(step, { minLength: 1, maxLength: 5 }), (steps) => {
         const view = new PeerRibView();
         for (const { before, incremental, fullSet, resync } of steps) {
-          applyAll(view, before.map((o) => update(peerPath(o))));
-          applyAll(view, incremental.map((o) => remove(peerPath(o))));
+          applyAll(
+            view,
+            before.map((o) => update(peerPath(o))),
+          );
+          applyAll(
+            view,
+            incremental.map((o) => remove(peerPath(o))),
+          );
           if (resync) view.beginResync();
           applyAll(view, [...fullSet.map((o) => update(peerPath(o))), endOfRib]);
           for (const o of fullSet) expect(view.pathsTo(peerPath(o))).toHaveLength(1);

@@ -53,7 +53,12 @@ export function peerRoute(n: number, extra: Partial<PeerRouteInput> = {}): PeerR
 
 export async function startRig(options: RigOptions): Promise<Rig> {
   const logger = options.logger ?? quietLogger;
-  const emulator = await JetEmulator.start({ port: 0, dialects: 'both', users: { jet: 'secret' }, logger: quietLogger });
+  const emulator = await JetEmulator.start({
+    port: 0,
+    dialects: 'both',
+    users: { jet: 'secret' },
+    logger: quietLogger,
+  });
   if (options.peerRoutes) emulator.injectPeerRoutes(options.peerRoutes);
   // A prefix of its own, so that tests sharing a broker do not see each other's topics.
   const topics = new Topics(`t-${randomUUID().slice(0, 8)}/jet`);

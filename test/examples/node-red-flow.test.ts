@@ -99,7 +99,10 @@ describe('examples/node-red/flows.json', () => {
       'jet/r1/notify/#',
     ]);
     for (const node of ins) {
-      expect(targets(node).map((t) => t.type), `${node.topic}`).toEqual(['debug']);
+      expect(
+        targets(node).map((t) => t.type),
+        `${node.topic}`,
+      ).toEqual(['debug']);
       expect(node.datatype).toBe('auto-detect');
     }
   });

@@ -36,7 +36,8 @@ export function payloadLength(n: number): number {
 /** Intent `n` as JSON, padded with trailing spaces (which JSON allows) to payloadLength(n). */
 function intentPayload(n: number): string {
   const json = JSON.stringify(intentFor(n));
-  if (json.length > payloadLength(n)) throw new Error(`intent ${n} is longer than its payload length ${payloadLength(n)}`);
+  if (json.length > payloadLength(n))
+    throw new Error(`intent ${n} is longer than its payload length ${payloadLength(n)}`);
   return json.padEnd(payloadLength(n), ' ');
 }
 
@@ -100,7 +101,8 @@ export class IntentPublisher {
     const deadline = Date.now() + timeoutMs;
     while (this.acknowledged < this.published) {
       if (this.failures.length > 0) throw this.failures[0];
-      if (Date.now() > deadline) throw new Error(`the broker acknowledged ${this.acknowledged} of ${this.published} intents in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the broker acknowledged ${this.acknowledged} of ${this.published} intents in ${timeoutMs} ms`);
       await sleep(25);
     }
   }

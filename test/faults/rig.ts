@@ -96,7 +96,11 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     logger: pino({ level: 'silent' }),
   });
   const configFile = await writeBridgeConfig(stateDir, bridgeConfig(options, emulator, topicPrefix, stateDir));
-  const names = { bridgeId: bridgeClientId(topicPrefix), requestTopic: topics.intent(DEVICE), resultRoot: topics.intentResult(DEVICE) };
+  const names = {
+    bridgeId: bridgeClientId(topicPrefix),
+    requestTopic: topics.intent(DEVICE),
+    resultRoot: topics.intentResult(DEVICE),
+  };
   const results = await ResultCollector.subscribe(options.broker.url, names.resultRoot);
   const publisher = await IntentPublisher.connect(options.broker.url, names.requestTopic, names.resultRoot);
   const bridge = bridgeProcess(configFile);

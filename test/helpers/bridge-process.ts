@@ -56,7 +56,11 @@ export interface CliProcess {
 
 /** Starts `jetbridge <args>` and leaves it running. */
 export function startCli(args: readonly string[]): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: cleanEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let output = '';
@@ -68,7 +72,8 @@ export function startCli(args: readonly string[]): CliProcess {
     stderr += chunk.toString();
     output += chunk.toString();
   });
-  const printed = (pattern: RegExp | string) => (typeof pattern === 'string' ? output.includes(pattern) : pattern.test(output));
+  const printed = (pattern: RegExp | string) =>
+    typeof pattern === 'string' ? output.includes(pattern) : pattern.test(output);
   return {
     child,
     stdout: () => stdout,
@@ -77,8 +82,10 @@ export function startCli(args: readonly string[]): CliProcess {
     async waitFor(pattern, timeoutMs = START_TIMEOUT_MS) {
       const deadline = Date.now() + timeoutMs;
       while (!printed(pattern)) {
-        if (!isRunning(child)) throw new Error(`jetbridge ${args.join(' ')} exited before printing ${pattern}:\n${output}`);
-        if (Date.now() > deadline) throw new Error(`jetbridge ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${output}`);
+        if (!isRunning(child))
+          throw new Error(`jetbridge ${args.join(' ')} exited before printing ${pattern}:\n${output}`);
+        if (Date.now() > deadline)
+          throw new Error(`jetbridge ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${output}`);
         await sleep(25);
       }
     },

@@ -55,10 +55,14 @@ function replyProblem(text: string): string | undefined {
   for (const [i, result] of message.results.entries()) {
     if (typeof result.status !== 'string' || result.status === '') return `results[${i}] has no status`;
     // SUPERSEDED names the intent that replaced it; every other failure says why.
-    const explained = result.status === 'SUCCESS' || result.status === 'SUPERSEDED' || (typeof result.error === 'string' && result.error.length > 0);
+    const explained =
+      result.status === 'SUCCESS' ||
+      result.status === 'SUPERSEDED' ||
+      (typeof result.error === 'string' && result.error.length > 0);
     if (!explained) return `results[${i}] is ${result.status} without an error text`;
   }
-  if (!message.ok && message.results.every((r) => r.status === 'SUCCESS') && !message.error) return 'not ok, and nothing says why';
+  if (!message.ok && message.results.every((r) => r.status === 'SUCCESS') && !message.error)
+    return 'not ok, and nothing says why';
   return undefined;
 }
 
@@ -83,8 +87,21 @@ describe('hostile intent payloads', () => {
     topics = new Topics(prefix);
     const config = parseConfig(
       {
-        mqtt: { url: broker.url, clientId: `bridge-${prefix}`, topicPrefix: prefix, maxPayloadBytes: MAX_PAYLOAD_BYTES },
-        devices: [{ name: DEVICE, address: emulator.address, username: 'jet', password: 'jet', policy: { allow: POLICY_ALLOW } }],
+        mqtt: {
+          url: broker.url,
+          clientId: `bridge-${prefix}`,
+          topicPrefix: prefix,
+          maxPayloadBytes: MAX_PAYLOAD_BYTES,
+        },
+        devices: [
+          {
+            name: DEVICE,
+            address: emulator.address,
+            username: 'jet',
+            password: 'jet',
+            policy: { allow: POLICY_ALLOW },
+          },
+        ],
         emulator: { enabled: false },
         pipeline: { debounceMs: 5, maxBatchDelayMs: 2 },
         state: { path: ':memory:' },
@@ -110,7 +127,10 @@ describe('hostile intent payloads', () => {
     const replies = await requester.replyTo(correlations, REPLY_TIMEOUT_MS);
     replies.forEach((reply, i) => {
       const problem = replyProblem(reply.text);
-      expect(problem, `payload ${JSON.stringify(payloads[i]!.subarray(0, 200).toString())} got ${reply.text.slice(0, 500)}`).toBeUndefined();
+      expect(
+        problem,
+        `payload ${JSON.stringify(payloads[i]!.subarray(0, 200).toString())} got ${reply.text.slice(0, 500)}`,
+      ).toBeUndefined();
     });
     return replies.map((reply) => reply.text);
   }
@@ -127,11 +147,17 @@ describe('hostile intent payloads', () => {
   it('answers oversized payloads, 10 MB among them, without reading them as intents', { timeout: 60_000 }, async () => {
     const tenMegabytes = Buffer.alloc(10 * 1024 * 1024, ' ');
     Buffer.from('{"prefix":"0.0.0.0/0","nextHops":["192.0.2.1"]}').copy(tenMegabytes);
-    const justOver = Buffer.from(`[${'{"prefix":"0.0.0.0/0","nextHops":["192.0.2.1"]},'.repeat(MAX_PAYLOAD_BYTES / 40)}{}]`);
+    const justOver = Buffer.from(
+      `[${'{"prefix":"0.0.0.0/0","nextHops":["192.0.2.1"]},'.repeat(MAX_PAYLOAD_BYTES / 40)}{}]`,
+    );
     expect(justOver.length).toBeGreaterThan(MAX_PAYLOAD_BYTES);
     const replies = await expectOneClearReplyEach(topics.intent(DEVICE), [tenMegabytes, justOver]);
     for (const reply of replies) {
-      expect(JSON.parse(reply)).toMatchObject({ ok: false, results: [], error: `INVALID_PAYLOAD: payload is larger than the limit of ${MAX_PAYLOAD_BYTES} bytes` });
+      expect(JSON.parse(reply)).toMatchObject({
+        ok: false,
+        results: [],
+        error: `INVALID_PAYLOAD: payload is larger than the limit of ${MAX_PAYLOAD_BYTES} bytes`,
+      });
     }
   });
 
@@ -155,9 +181,14 @@ describe('hostile intent payloads', () => {
     }
   });
 
-  it('answered every message exactly once and let no route outside the policy reach the router', { timeout: 30_000 }, async () => {
+  it('answered every message exactly once and let no route outside the policy reach the router', {
+    timeout: 30_000,
+  }, async () => {
     // Still serving: a valid intent inside the policy is programmed.
-    const valid = await requester.request(topics.intent(DEVICE), Buffer.from('{"id":"after","prefix":"10.77.0.0/16","nextHops":["192.0.2.7"]}'));
+    const valid = await requester.request(
+      topics.intent(DEVICE),
+      Buffer.from('{"id":"after","prefix":"10.77.0.0/16","nextHops":["192.0.2.7"]}'),
+    );
     const [reply] = await requester.replyTo([valid], REPLY_TIMEOUT_MS);
     const result = JSON.parse(reply!.text) as ResultMessage;
     expect(result.ok, reply!.text).toBe(true);

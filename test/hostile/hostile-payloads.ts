@@ -71,7 +71,19 @@ export const PREFIX_EDGE_CASES: readonly string[] = [
   '2001:db8::10.0.0.1/128',
 ];
 
-const HUGE_NUMBERS = ['1e400', '-1e400', '1e308', '4294967296', '18446744073709551616', '123456789012345678901234567890', '-1', '-0', '1.5', '0.0000001', '9007199254740993'];
+const HUGE_NUMBERS = [
+  '1e400',
+  '-1e400',
+  '1e308',
+  '4294967296',
+  '18446744073709551616',
+  '123456789012345678901234567890',
+  '-1',
+  '-0',
+  '1.5',
+  '0.0000001',
+  '9007199254740993',
+];
 
 const anyPrefix: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(...PREFIX_EDGE_CASES),
@@ -79,12 +91,25 @@ const anyPrefix: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.ipV4Extended(), fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`),
   fc.tuple(fc.ipV6(), fc.integer({ min: -1, max: 140 })).map(([ip, len]) => `${ip}/${len}`),
   // Inside 10/8 with a random length: valid only without host bits.
-  fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.integer({ min: 8, max: 32 })).map(([a, b, c, len]) => `10.${a}.${b}.${c}/${len}`),
+  fc
+    .tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.integer({ min: 8, max: 32 }))
+    .map(([a, b, c, len]) => `10.${a}.${b}.${c}/${len}`),
   fc.string({ maxLength: 40 }),
 );
 
 const anyAddress: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom('192.0.2.1', '192.0.2.2', '2001:db8::1', '10.0.0.300', '0.0.0.0', '255.255.255.255', '::', '::ffff:192.0.2.1', '192.0.2.1/32', ''),
+  fc.constantFrom(
+    '192.0.2.1',
+    '192.0.2.2',
+    '2001:db8::1',
+    '10.0.0.300',
+    '0.0.0.0',
+    '255.255.255.255',
+    '::',
+    '::ffff:192.0.2.1',
+    '192.0.2.1/32',
+    '',
+  ),
   fc.ipV4(),
   fc.ipV6(),
   fc.ipV4Extended(),
@@ -115,13 +140,28 @@ const intentObject: fc.Arbitrary<Record<string, unknown>> = fc.record(
     id: mostly(fc.string({ maxLength: 300 })),
     action: mostly(fc.constantFrom('announce', 'withdraw', 'ANNOUNCE', 'delete', '')),
     prefix: mostly(anyPrefix),
-    table: mostly(fc.constantFrom('inet.0', 'inet6.0', 'inet.3', 'mpls.0', 'blue.inet.0', 'inet.0\u0000', '../inet.0', '')),
+    table: mostly(
+      fc.constantFrom('inet.0', 'inet6.0', 'inet.3', 'mpls.0', 'blue.inet.0', 'inet.0\u0000', '../inet.0', ''),
+    ),
     nextHops: mostly(fc.array(anyAddress, { maxLength: 70 })),
     localPref: mostly(uint32ish),
     routePref: mostly(uint32ish),
     med: mostly(uint32ish),
-    asPath: mostly(fc.oneof(fc.constantFrom('65000 65001', '65000 [1 2]', '(1 2) 3', '[1', '4294967296', ' '.repeat(300)), fc.string({ maxLength: 60 }))),
-    communities: mostly(fc.array(fc.oneof(fc.constantFrom('65000:1', 'no-export', 'large:1:2:3', '65536:1', ':', 'target:1'), fc.string({ maxLength: 12 })), { maxLength: 70 })),
+    asPath: mostly(
+      fc.oneof(
+        fc.constantFrom('65000 65001', '65000 [1 2]', '(1 2) 3', '[1', '4294967296', ' '.repeat(300)),
+        fc.string({ maxLength: 60 }),
+      ),
+    ),
+    communities: mostly(
+      fc.array(
+        fc.oneof(
+          fc.constantFrom('65000:1', 'no-export', 'large:1:2:3', '65536:1', ':', 'target:1'),
+          fc.string({ maxLength: 12 }),
+        ),
+        { maxLength: 70 },
+      ),
+    ),
     originatorId: mostly(anyAddress),
     clusterList: mostly(fc.array(anyAddress, { maxLength: 70 })),
     peerType: mostly(fc.constantFrom('internal', 'external', 'confederation')),
@@ -133,7 +173,18 @@ const intentObject: fc.Arbitrary<Record<string, unknown>> = fc.record(
 
 /** Valid intents, about half of them outside the policy. */
 const validIntent: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(fc.constantFrom(...PREFIX_EDGE_CASES.slice(0, 7), '0.0.0.0/0', '11.0.0.0/8', '192.168.0.0/16', '2001:db9::/32', '::ffff:10.0.0.0/104', '10.0.0.0/7'), fc.nat(20))
+  .tuple(
+    fc.constantFrom(
+      ...PREFIX_EDGE_CASES.slice(0, 7),
+      '0.0.0.0/0',
+      '11.0.0.0/8',
+      '192.168.0.0/16',
+      '2001:db9::/32',
+      '::ffff:10.0.0.0/104',
+      '10.0.0.0/7',
+    ),
+    fc.nat(20),
+  )
   .map(([prefix, n]) => ({
     id: `valid-${n}`,
     prefix,
@@ -152,11 +203,31 @@ const messageObject: fc.Arbitrary<unknown> = fc.oneof(
 /** JSON texts a serializer would not write. */
 const craftedText: fc.Arbitrary<string> = fc.oneof(
   fc.json(),
-  fc.constantFrom('', ' ', 'null', 'true', '0', '""', '[]', '{}', '{"intents":[]}', '{"intents":null}', '[[]]', '\uFEFF{"prefix":"10.0.0.0/24","nextHops":["192.0.2.1"]}', '{"prefix":"10.0.0.0/24"', '{"prefix":"10.0.0.0/24",}', "{'prefix':'10.0.0.0/24'}"),
+  fc.constantFrom(
+    '',
+    ' ',
+    'null',
+    'true',
+    '0',
+    '""',
+    '[]',
+    '{}',
+    '{"intents":[]}',
+    '{"intents":null}',
+    '[[]]',
+    '\uFEFF{"prefix":"10.0.0.0/24","nextHops":["192.0.2.1"]}',
+    '{"prefix":"10.0.0.0/24"',
+    '{"prefix":"10.0.0.0/24",}',
+    "{'prefix':'10.0.0.0/24'}",
+  ),
   // A huge or odd number in a numeric field.
-  fc.tuple(fc.constantFrom('localPref', 'med', 'routePref'), fc.constantFrom(...HUGE_NUMBERS)).map(([field, num]) => `{"prefix":"10.9.0.0/16","nextHops":["192.0.2.1"],"${field}":${num}}`),
+  fc
+    .tuple(fc.constantFrom('localPref', 'med', 'routePref'), fc.constantFrom(...HUGE_NUMBERS))
+    .map(([field, num]) => `{"prefix":"10.9.0.0/16","nextHops":["192.0.2.1"],"${field}":${num}}`),
   // Duplicate keys: JSON.parse keeps the last one.
-  fc.tuple(fc.constantFrom(...PREFIX_EDGE_CASES), fc.constantFrom(...PREFIX_EDGE_CASES)).map(([a, b]) => `{"prefix":${JSON.stringify(a)},"nextHops":["192.0.2.1"],"prefix":${JSON.stringify(b)}}`),
+  fc
+    .tuple(fc.constantFrom(...PREFIX_EDGE_CASES), fc.constantFrom(...PREFIX_EDGE_CASES))
+    .map(([a, b]) => `{"prefix":${JSON.stringify(a)},"nextHops":["192.0.2.1"],"prefix":${JSON.stringify(b)}}`),
   // Prototype tricks.
   fc.constantFrom(
     '{"__proto__":{"prefix":"0.0.0.0/0"},"nextHops":["192.0.2.1"]}',
@@ -165,11 +236,13 @@ const craftedText: fc.Arbitrary<string> = fc.oneof(
     '[{"__proto__":[]},{"prefix":"0.0.0.0/0","nextHops":["192.0.2.1"]}]',
   ),
   // Deep nesting, balanced and not.
-  fc.tuple(fc.integer({ min: 2, max: 50_000 }), fc.constantFrom('[', '{"a":'), fc.boolean()).map(([depth, open, balanced]) => {
-    const close = open === '[' ? ']' : '}';
-    const core = open === '[' ? '' : '1';
-    return `${open.repeat(depth)}${core}${balanced ? close.repeat(depth) : ''}`;
-  }),
+  fc
+    .tuple(fc.integer({ min: 2, max: 50_000 }), fc.constantFrom('[', '{"a":'), fc.boolean())
+    .map(([depth, open, balanced]) => {
+      const close = open === '[' ? ']' : '}';
+      const core = open === '[' ? '' : '1';
+      return `${open.repeat(depth)}${core}${balanced ? close.repeat(depth) : ''}`;
+    }),
 );
 
 function utf8(text: string): Buffer {
@@ -179,9 +252,20 @@ function utf8(text: string): Buffer {
 /** Bytes that are not UTF-8: random ones, or invalid sequences inside an otherwise valid intent. */
 const invalidUtf8: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-  fc.constantFrom([0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xf0, 0x28, 0x8c, 0x28], [0xff], [0xfe, 0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf]).map((bad) =>
-    Buffer.concat([utf8('{"prefix":"10.4.0.0/16'), Buffer.from(bad), utf8('","nextHops":["192.0.2.1"]}')]),
-  ),
+  fc
+    .constantFrom(
+      [0xc3, 0x28],
+      [0xa0, 0xa1],
+      [0xe2, 0x28, 0xa1],
+      [0xf0, 0x28, 0x8c, 0x28],
+      [0xff],
+      [0xfe, 0xff],
+      [0xed, 0xa0, 0x80],
+      [0xc0, 0xaf],
+    )
+    .map((bad) =>
+      Buffer.concat([utf8('{"prefix":"10.4.0.0/16'), Buffer.from(bad), utf8('","nextHops":["192.0.2.1"]}')]),
+    ),
 );
 
 /** One hostile payload. */

@@ -27,7 +27,11 @@ export class Requester {
   }
 
   static async connect(url: string): Promise<Requester> {
-    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, clientId: `hostile-${randomUUID().slice(0, 8)}` });
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion: 5,
+      clean: true,
+      clientId: `hostile-${randomUUID().slice(0, 8)}`,
+    });
     const replyTopic = `hostile-replies/${randomUUID().slice(0, 8)}`;
     await client.subscribeAsync(replyTopic, { qos: 1 });
     return new Requester(client, replyTopic);
@@ -52,7 +56,10 @@ export class Requester {
     correlation.writeBigUInt64BE(BigInt(this.next++));
     const key = correlation.toString('hex');
     this.sent.add(key);
-    await this.client.publishAsync(topic, payload, { qos: 1, properties: { responseTopic, correlationData: correlation } });
+    await this.client.publishAsync(topic, payload, {
+      qos: 1,
+      properties: { responseTopic, correlationData: correlation },
+    });
     return key;
   }
 
@@ -67,7 +74,8 @@ export class Requester {
     for (;;) {
       const missing = correlations.filter((c) => !this.replies.has(c));
       if (missing.length === 0) return correlations.map((c) => this.replies.get(c)![0]!);
-      if (Date.now() > deadline) throw new Error(`no reply within ${timeoutMs} ms to ${missing.length} of ${correlations.length} messages`);
+      if (Date.now() > deadline)
+        throw new Error(`no reply within ${timeoutMs} ms to ${missing.length} of ${correlations.length} messages`);
       await sleep(20);
     }
   }

@@ -40,7 +40,11 @@ interface Observed {
 
 /** Every message published on the broker, with its MQTT 5 properties. */
 async function observeEverything(url: string): Promise<{ client: MqttClient; seen: Observed[] }> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 5, username: OBSERVER.user, password: OBSERVER.password });
+  const client = await mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    username: OBSERVER.user,
+    password: OBSERVER.password,
+  });
   const seen: Observed[] = [];
   client.on('message', (topic, payload, packet) => {
     seen.push({ topic, payload: payload.toString('latin1'), properties: JSON.stringify(packet.properties ?? {}) });
@@ -69,7 +73,11 @@ describe('secrets', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'jetbridge-secrets-'));
     broker = await startAuthenticatingBroker(dir);
-    emulator = await JetEmulator.start({ port: 0, users: { jet: SECRETS.rightDevice }, logger: pino({ level: 'silent' }) });
+    emulator = await JetEmulator.start({
+      port: 0,
+      users: { jet: SECRETS.rightDevice },
+      logger: pino({ level: 'silent' }),
+    });
     emulator.events.on('client', (event: ClientEvent) => clientEvents.push(event));
     observer = await observeEverything(broker.url);
   });
@@ -87,7 +95,13 @@ describe('secrets', () => {
     const passwordFile = join(dir, `${name}.mqtt-password`);
     await writeFile(passwordFile, `${SECRETS.mqtt}\n`);
     const config = {
-      mqtt: { url: broker.url, clientId: `secrets-${name}`, username: BRIDGE_USER, password: { file: passwordFile }, topicPrefix: topics.prefix },
+      mqtt: {
+        url: broker.url,
+        clientId: `secrets-${name}`,
+        username: BRIDGE_USER,
+        password: { file: passwordFile },
+        topicPrefix: topics.prefix,
+      },
       devices: [{ name: DEVICE, address: emulator.address, username: 'jet', password: devicePassword }],
       emulator: { enabled: false },
       pipeline: { retry: { initialMs: 50, maxMs: 200, maxAttempts: 3 } },
@@ -108,7 +122,10 @@ describe('secrets', () => {
 
   /** Reads every HTTP endpoint of a running bridge; the port is in its "HTTP endpoints listening" log line. */
   async function readHttpEndpoints(bridge: BridgeProcess): Promise<void> {
-    const line = bridge.output().split('\n').find((l) => l.includes('HTTP endpoints listening'));
+    const line = bridge
+      .output()
+      .split('\n')
+      .find((l) => l.includes('HTTP endpoints listening'));
     const { port } = JSON.parse(line!) as { port: number };
     for (const path of ['/metrics', '/healthz', '/readyz']) {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -118,25 +135,42 @@ describe('secrets', () => {
 
   const stateMessages = () => observer.seen.filter((m) => m.topic === topics.state(DEVICE)).map((m) => m.payload);
 
-  it('keeps the wrong router password out of logs and state when the login is refused', { timeout: 60_000 }, async () => {
+  it('keeps the wrong router password out of logs and state when the login is refused', {
+    timeout: 60_000,
+  }, async () => {
     // The broker does check passwords: the bridge's MQTT password is in use.
     await expect(mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })).rejects.toThrow();
     const bridge = await bridgeWith(SECRETS.wrongDevice, 'wrong');
-    await vi.waitFor(() => expect(clientEvents.filter((e) => e.type === 'login-failed').length).toBeGreaterThanOrEqual(3), WAIT);
+    await vi.waitFor(
+      () => expect(clientEvents.filter((e) => e.type === 'login-failed').length).toBeGreaterThanOrEqual(3),
+      WAIT,
+    );
     await vi.waitFor(() => expect(stateMessages().some((s) => s.includes('login rejected'))).toBe(true), WAIT);
     await bridge.stop();
   });
 
   it('keeps the right router password out of logs and results while serving', { timeout: 60_000 }, async () => {
     const bridge = await bridgeWith(SECRETS.rightDevice, 'right');
-    const user = await mqtt.connectAsync(broker.url, { protocolVersion: 5, username: OBSERVER.user, password: OBSERVER.password });
+    const user = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      username: OBSERVER.user,
+      password: OBSERVER.password,
+    });
     try {
-      await user.publishAsync(topics.intent(DEVICE), '{"id":"s1","prefix":"10.8.0.0/16","nextHops":["192.0.2.8"]}', { qos: 1 });
-      await user.publishAsync(topics.intent(DEVICE), '{"id":"s2","prefix":"not a prefix","nextHops":["192.0.2.8"]}', { qos: 1 });
+      await user.publishAsync(topics.intent(DEVICE), '{"id":"s1","prefix":"10.8.0.0/16","nextHops":["192.0.2.8"]}', {
+        qos: 1,
+      });
+      await user.publishAsync(topics.intent(DEVICE), '{"id":"s2","prefix":"not a prefix","nextHops":["192.0.2.8"]}', {
+        qos: 1,
+      });
       await user.publishAsync(topics.get(DEVICE), '{"id":"q1"}', { qos: 1 });
       // A response topic the bridge cannot use: it says so at debug level and answers on the default topic.
-      await user.publishAsync(topics.intent(DEVICE), '{"id":"s3","prefix":"10.9.0.0/16","nextHops":["192.0.2.9"]}', { qos: 1, properties: { responseTopic: 'x/#' } });
-      const results = () => observer.seen.filter((m) => m.topic === topics.intentResult(DEVICE) || m.topic === topics.getResult(DEVICE));
+      await user.publishAsync(topics.intent(DEVICE), '{"id":"s3","prefix":"10.9.0.0/16","nextHops":["192.0.2.9"]}', {
+        qos: 1,
+        properties: { responseTopic: 'x/#' },
+      });
+      const results = () =>
+        observer.seen.filter((m) => m.topic === topics.intentResult(DEVICE) || m.topic === topics.getResult(DEVICE));
       await vi.waitFor(() => expect(results()).toHaveLength(4), WAIT);
       const programmed = results().find((m) => m.payload.includes('"id":"s1"'));
       expect(programmed?.payload).toContain('"ok":true');

@@ -55,7 +55,11 @@ export function parseExposition(text: string): Exposition {
 }
 
 /** The value of the one sample with this name whose labels include `labels`; undefined if none. */
-export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  exposition: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const found = exposition.samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );

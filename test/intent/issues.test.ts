@@ -49,12 +49,17 @@ describe('issueLines', () => {
   });
 
   it('says a missing field is required and names wrong types', () => {
-    expect(lines(schema, { port: 'http' })).toEqual(['name: is required', 'port: expected a number, got string "http"']);
+    expect(lines(schema, { port: 'http' })).toEqual([
+      'name: is required',
+      'port: expected a number, got string "http"',
+    ]);
     expect(lines(schema, 'nope')).toEqual(['expected an object, got string "nope"']);
   });
 
   it('prefixes every path with the base', () => {
-    expect(lines(schema, { name: 'x', port: 1.5 }, 'devices[0]')).toEqual(['devices[0].port: expected an integer, got number 1.5']);
+    expect(lines(schema, { name: 'x', port: 1.5 }, 'devices[0]')).toEqual([
+      'devices[0].port: expected an integer, got number 1.5',
+    ]);
   });
 
   it('keeps a message the schema gives itself', () => {

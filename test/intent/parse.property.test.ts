@@ -43,20 +43,36 @@ function mostly<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) });
 }
 
-const uint32ish = fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, 2 ** 40, -1, 1.5, Number.MAX_SAFE_INTEGER));
+const uint32ish = fc.oneof(
+  fc.nat(),
+  fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, 2 ** 40, -1, 1.5, Number.MAX_SAFE_INTEGER),
+);
 
 const intentFields = fc.record(
   {
     id: mostly(fc.string({ maxLength: 12 })),
     action: mostly(fc.constantFrom('announce', 'withdraw')),
-    prefix: mostly(fc.constantFrom('10.0.0.0/8', '10.123.0.0/24', '2001:db8::/32', '10.1.1.1/24', '::ffff:10.0.0.0/104', '0.0.0.0/0')),
+    prefix: mostly(
+      fc.constantFrom(
+        '10.0.0.0/8',
+        '10.123.0.0/24',
+        '2001:db8::/32',
+        '10.1.1.1/24',
+        '::ffff:10.0.0.0/104',
+        '0.0.0.0/0',
+      ),
+    ),
     table: mostly(fc.constantFrom('inet.0', 'inet6.0', 'blue.inet.0', 'mpls.0')),
-    nextHops: mostly(fc.uniqueArray(fc.constantFrom('192.0.2.1', '192.0.2.2', '2001:db8::1', '10.0.0.300'), { maxLength: 4 })),
+    nextHops: mostly(
+      fc.uniqueArray(fc.constantFrom('192.0.2.1', '192.0.2.2', '2001:db8::1', '10.0.0.300'), { maxLength: 4 }),
+    ),
     localPref: mostly(uint32ish),
     routePref: mostly(uint32ish),
     med: mostly(uint32ish),
     asPath: mostly(fc.constantFrom('', '65000 65001', '65000 [1 2]', '(1 2) 3', '[1', '0')),
-    communities: mostly(fc.array(fc.constantFrom('65000:1', 'no-export', 'target:65000:1', 'large:1:2:3', '65536:1'), { maxLength: 3 })),
+    communities: mostly(
+      fc.array(fc.constantFrom('65000:1', 'no-export', 'target:65000:1', 'large:1:2:3', '65536:1'), { maxLength: 3 }),
+    ),
     originatorId: mostly(fc.constantFrom('192.0.2.9', '2001:db8::9')),
     clusterList: mostly(fc.array(fc.constantFrom('192.0.2.10', '192.0.2.11', '1.2.3'), { maxLength: 3 })),
     peerType: mostly(fc.constantFrom('internal', 'external')),
@@ -67,27 +83,40 @@ const intentFields = fc.record(
 );
 
 /** An intent every check passes, in either family. */
-const validIntent = fc.oneof(
-  fc.record({ prefix: fc.constantFrom('10.0.0.0/8', '10.123.0.0/24'), nextHops: fc.uniqueArray(fc.constantFrom('192.0.2.1', '192.0.2.2'), { minLength: 1 }) }),
-  fc.record({ prefix: fc.constantFrom('2001:db8::/32', '2001:db8:1::/48'), nextHops: fc.uniqueArray(fc.constantFrom('2001:db8::1', '2001:db8::2'), { minLength: 1 }) }),
-).chain((base) =>
-  fc.record(
-    {
-      id: fc.string({ maxLength: 12, unit: 'grapheme' }).filter((id) => id.length > 0),
-      localPref: fc.nat(),
-      asPath: fc.constantFrom('', '65000 65001', '65000 [1 2]'),
-      communities: fc.array(fc.constantFrom('65000:1', 'no-export', 'large:1:2:3'), { maxLength: 3 }),
-      noExport: fc.boolean(),
-    },
-    { requiredKeys: [] },
-  ).map((attributes) => ({ ...base, ...attributes })),
-);
+const validIntent = fc
+  .oneof(
+    fc.record({
+      prefix: fc.constantFrom('10.0.0.0/8', '10.123.0.0/24'),
+      nextHops: fc.uniqueArray(fc.constantFrom('192.0.2.1', '192.0.2.2'), { minLength: 1 }),
+    }),
+    fc.record({
+      prefix: fc.constantFrom('2001:db8::/32', '2001:db8:1::/48'),
+      nextHops: fc.uniqueArray(fc.constantFrom('2001:db8::1', '2001:db8::2'), { minLength: 1 }),
+    }),
+  )
+  .chain((base) =>
+    fc
+      .record(
+        {
+          id: fc.string({ maxLength: 12, unit: 'grapheme' }).filter((id) => id.length > 0),
+          localPref: fc.nat(),
+          asPath: fc.constantFrom('', '65000 65001', '65000 [1 2]'),
+          communities: fc.array(fc.constantFrom('65000:1', 'no-export', 'large:1:2:3'), { maxLength: 3 }),
+          noExport: fc.boolean(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((attributes) => ({ ...base, ...attributes })),
+  );
 
 /** An intent-like object: valid, noisy, or valid with one field replaced by noise. */
 const intentLike = fc.oneof(
   validIntent,
   fc
-    .tuple(intentFields, fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }), { freq: 5 }))
+    .tuple(
+      intentFields,
+      fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }), { freq: 5 }),
+    )
     .map(([fields, extra]) => ({ ...extra, ...fields })),
   fc.tuple(validIntent, intentFields).map(([valid, noise]) => {
     const [key, value] = Object.entries(noise)[0] ?? ['prefix', null];
@@ -110,7 +139,10 @@ describe('parseIntentPayload never throws', () => {
 
   it('on strings with lone surrogates', () => {
     const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
-    fc.assert(fc.property(fc.string({ unit: codeUnit, maxLength: 100 }), (text) => expectWellFormed(parseSafely(text))), RUNS);
+    fc.assert(
+      fc.property(fc.string({ unit: codeUnit, maxLength: 100 }), (text) => expectWellFormed(parseSafely(text))),
+      RUNS,
+    );
   });
 
   it('on arbitrary bytes', () => {
@@ -162,7 +194,10 @@ describe('parseIntentPayload never throws', () => {
   it('on a 10 MB payload, refused for its size', () => {
     const huge = `[${'{"prefix":"10.0.0.0/8","nextHops":["192.0.2.1"]},'.repeat(220_000)}1]`;
     expect(huge.length).toBeGreaterThan(10_000_000);
-    expect(parseSafely(huge)).toEqual({ ok: false, error: `payload is larger than the limit of ${DEFAULT_INTENT_LIMITS.maxPayloadBytes} bytes` });
+    expect(parseSafely(huge)).toEqual({
+      ok: false,
+      error: `payload is larger than the limit of ${DEFAULT_INTENT_LIMITS.maxPayloadBytes} bytes`,
+    });
     expect(parseSafely(Buffer.from(huge))).toMatchObject({ ok: false });
   });
 });

@@ -103,7 +103,10 @@ describe('a valid intent', () => {
   });
 
   it('accepts uint32 limits exactly', () => {
-    expect(intentOf({ ...announce, localPref: 4294967295, med: 0 }).attributes).toEqual({ localPref: 4294967295, med: 0 });
+    expect(intentOf({ ...announce, localPref: 4294967295, med: 0 }).attributes).toEqual({
+      localPref: 4294967295,
+      med: 0,
+    });
   });
 });
 
@@ -124,7 +127,9 @@ describe('payload shapes', () => {
   });
 
   it('rejects other top-level values as a message', () => {
-    expect(messageError('42')).toBe('payload: expected an intent object, an array of intents, or {"intents": [...]}, got number');
+    expect(messageError('42')).toBe(
+      'payload: expected an intent object, an array of intents, or {"intents": [...]}, got number',
+    );
     expect(messageError('null')).toContain('got null');
     expect(messageError('"10.0.0.0/8"')).toContain('got string');
     expect(messageError('{"intents": {}}')).toBe('payload: "intents" must be an array');
@@ -176,9 +181,18 @@ describe('per-intent errors', () => {
   });
 
   it.each([
-    [{ ...announce, prefix: '10.0.0.0/33' }, 'prefix: "10.0.0.0/33" is not a valid prefix: length 33 is out of range for IPv4 (0..32)'],
-    [{ ...announce, prefix: '010.1.1.0/24' }, 'prefix: "010.1.1.0/24" is not a valid prefix: octet "010" has a leading zero'],
-    [{ ...announce, prefix: '10.1.1.1/24' }, 'prefix: "10.1.1.1/24" is not a valid prefix: host bits set; did you mean 10.1.1.0/24?'],
+    [
+      { ...announce, prefix: '10.0.0.0/33' },
+      'prefix: "10.0.0.0/33" is not a valid prefix: length 33 is out of range for IPv4 (0..32)',
+    ],
+    [
+      { ...announce, prefix: '010.1.1.0/24' },
+      'prefix: "010.1.1.0/24" is not a valid prefix: octet "010" has a leading zero',
+    ],
+    [
+      { ...announce, prefix: '10.1.1.1/24' },
+      'prefix: "10.1.1.1/24" is not a valid prefix: host bits set; did you mean 10.1.1.0/24?',
+    ],
     [{ ...announce, prefix: '::ffff:10.0.0.0/104' }, 'IPv4-mapped IPv6 prefixes are not supported; use 10.0.0.0/8'],
     [{ ...announce, prefix: 10 }, 'prefix: expected a string, got number 10'],
     [{ nextHops: ['192.0.2.1'] }, 'prefix: is required'],
@@ -193,7 +207,10 @@ describe('per-intent errors', () => {
     [{ prefix: '10.0.0.0/8' }, 'nextHops: is required to announce a route'],
     [{ ...announce, nextHops: [] }, 'nextHops: must not be empty to announce a route'],
     [{ ...announce, nextHops: '192.0.2.1' }, 'nextHops: expected an array, got string "192.0.2.1"'],
-    [{ ...announce, nextHops: ['2001:db8::1'] }, 'nextHops[0]: "2001:db8::1" is not an IPv4 address: it is an IPv6 address'],
+    [
+      { ...announce, nextHops: ['2001:db8::1'] },
+      'nextHops[0]: "2001:db8::1" is not an IPv4 address: it is an IPv6 address',
+    ],
     [{ ...announce, nextHops: ['192.0.2.1', '192.0.2.1'] }, 'nextHops[1]: "192.0.2.1" repeats nextHops[0]'],
     [
       { prefix: '2001:db8::/32', nextHops: ['2001:DB8::1', '2001:db8::1'] },
@@ -203,7 +220,10 @@ describe('per-intent errors', () => {
     [{ ...announce, table: 'mpls.0' }, 'table: "mpls.0" is not a unicast routing table'],
     [{ ...announce, table: '' }, 'table: must not be empty'],
     [{ ...announce, id: '' }, 'id: must not be empty'],
-    [{ ...announce, communities: ['65000:70000'] }, 'communities[0]: "65000:70000" is not a community: "70000" is not a number 0..65535'],
+    [
+      { ...announce, communities: ['65000:70000'] },
+      'communities[0]: "65000:70000" is not a community: "70000" is not a number 0..65535',
+    ],
     [{ ...announce, asPath: '65000 [65001' }, 'asPath: "65000 [65001" is not an AS path: "[" is never closed'],
     [{ ...announce, originatorId: '2001:db8::1' }, 'originatorId: "2001:db8::1" is not an IPv4 address'],
     [{ ...announce, clusterList: ['192.0.2.1', 'x'] }, 'clusterList[1]: "x" is not an IPv4 address'],
@@ -228,7 +248,10 @@ describe('per-intent errors', () => {
 
   it('keeps a long id out of the correlation fields', () => {
     const [entry] = entries({ id: 'x'.repeat(1000), prefix: 5 });
-    expect(entry).toEqual({ index: 0, error: expect.stringContaining('id: must be at most 256 characters long (got 1000)') });
+    expect(entry).toEqual({
+      index: 0,
+      error: expect.stringContaining('id: must be at most 256 characters long (got 1000)'),
+    });
   });
 
   it('does not treat __proto__ as anything but an unknown field', () => {
@@ -286,7 +309,9 @@ describe('limits', () => {
       const result = parseIntentPayload(JSON.stringify(payload), tight);
       return result.ok && result.entries[0] && 'error' in result.entries[0] ? result.entries[0].error : 'accepted';
     };
-    expect(parse({ ...ok, nextHops: ['192.0.2.1', '192.0.2.2', '192.0.2.3'] })).toBe('nextHops: must have at most 2 items (got 3)');
+    expect(parse({ ...ok, nextHops: ['192.0.2.1', '192.0.2.2', '192.0.2.3'] })).toBe(
+      'nextHops: must have at most 2 items (got 3)',
+    );
     expect(parse({ ...ok, communities: ['1:1', '1:2', '1:3'] })).toBe('communities: must have at most 2 items (got 3)');
     expect(parse({ ...ok, asPath: '1 2 3 4' })).toBe('asPath: "1 2 3 4" is not an AS path: more than 3 AS numbers');
     expect(parse({ ...ok, clusterList: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] })).toBe(

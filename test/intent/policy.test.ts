@@ -24,7 +24,12 @@ function verdict(config: PolicyConfig, prefixText: string, overrides: Partial<In
 
 describe('parseRouteFilter', () => {
   it('reads exact, le, ge and ge+le entries', () => {
-    expect(parseRouteFilter('192.0.2.0/24')).toMatchObject({ prefix: '192.0.2.0', length: 24, minLength: 24, maxLength: 24 });
+    expect(parseRouteFilter('192.0.2.0/24')).toMatchObject({
+      prefix: '192.0.2.0',
+      length: 24,
+      minLength: 24,
+      maxLength: 24,
+    });
     expect(parseRouteFilter('10.0.0.0/8 le 32')).toMatchObject({ minLength: 8, maxLength: 32 });
     expect(parseRouteFilter('10.0.0.0/8 ge 16')).toMatchObject({ minLength: 16, maxLength: 32 });
     expect(parseRouteFilter('10.0.0.0/8 ge 16 le 24')).toMatchObject({ minLength: 16, maxLength: 24 });
@@ -66,7 +71,9 @@ describe('default policy', () => {
   });
 
   it('allows only inet.0 and inet6.0', () => {
-    expect(verdict({}, '10.0.0.0/24', { table: 'inet.3' })).toBe('table inet.3 is not in the allowed tables [inet.0, inet6.0]');
+    expect(verdict({}, '10.0.0.0/24', { table: 'inet.3' })).toBe(
+      'table inet.3 is not in the allowed tables [inet.0, inet6.0]',
+    );
   });
 
   it('limits next hops to 16 and routes to a million', () => {
@@ -137,17 +144,21 @@ describe('withdraws', () => {
     const withdraw = { action: 'withdraw' as const, nextHops: [] };
     expect(verdict({}, '0.0.0.0/0', withdraw)).toContain('is denied by policy');
     expect(verdict({}, '10.0.0.0/24', { ...withdraw, table: 'inet.3' })).toContain('is not in the allowed tables');
-    expect(verdict({ maxNextHops: 1 }, '10.0.0.0/24', { action: 'withdraw', nextHops: ['192.0.2.1', '192.0.2.2'] })).toBe('allowed');
+    expect(
+      verdict({ maxNextHops: 1 }, '10.0.0.0/24', { action: 'withdraw', nextHops: ['192.0.2.1', '192.0.2.2'] }),
+    ).toBe('allowed');
   });
 });
 
 describe('configured limits', () => {
   it('applies maxNextHops and tables', () => {
-    expect(verdict({ maxNextHops: 2 }, '10.0.0.0/24', { nextHops: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'] })).toBe(
-      '4 next hops exceed the limit of 2',
-    );
+    expect(
+      verdict({ maxNextHops: 2 }, '10.0.0.0/24', { nextHops: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'] }),
+    ).toBe('4 next hops exceed the limit of 2');
     expect(verdict({ tables: ['blue.inet.0'] }, '10.0.0.0/24', { table: 'blue.inet.0' })).toBe('allowed');
-    expect(verdict({ tables: ['blue.inet.0'] }, '10.0.0.0/24')).toBe('table inet.0 is not in the allowed tables [blue.inet.0]');
+    expect(verdict({ tables: ['blue.inet.0'] }, '10.0.0.0/24')).toBe(
+      'table inet.0 is not in the allowed tables [blue.inet.0]',
+    );
   });
 
   it('exposes maxRoutes for the pipeline', () => {

@@ -86,7 +86,9 @@ describe('intentToPaths', () => {
   });
 
   it('gives the same cookies to the same route on another run and different ones on another device', () => {
-    expect(intentToPaths('r1', intent).map((p) => p.cookie)).toEqual(intentToPaths('r1', { ...intent }).map((p) => p.cookie));
+    expect(intentToPaths('r1', intent).map((p) => p.cookie)).toEqual(
+      intentToPaths('r1', { ...intent }).map((p) => p.cookie),
+    );
     expect(intentToPaths('r2', intent)[0]!.cookie).not.toBe(intentToPaths('r1', intent)[0]!.cookie);
   });
 

@@ -31,15 +31,39 @@ const SEED_ATTRIBUTES = { localPref: 200, routePref: 10, originatorId: '10.255.2
 describe('readRoutesFile, demo-app TOML', () => {
   it('reads the shipped example into the seed intents', () => {
     expect(readRoutesFile('examples/routes/routes.toml')).toEqual([
-      { action: 'announce', table: 'inet.0', family: 'inet', prefix: '10.123.0.0', length: 24, nextHops: SEED_HOPS, attributes: SEED_ATTRIBUTES },
-      { action: 'announce', table: 'inet.0', family: 'inet', prefix: '10.123.1.0', length: 24, nextHops: SEED_HOPS, attributes: SEED_ATTRIBUTES },
+      {
+        action: 'announce',
+        table: 'inet.0',
+        family: 'inet',
+        prefix: '10.123.0.0',
+        length: 24,
+        nextHops: SEED_HOPS,
+        attributes: SEED_ATTRIBUTES,
+      },
+      {
+        action: 'announce',
+        table: 'inet.0',
+        family: 'inet',
+        prefix: '10.123.1.0',
+        length: 24,
+        nextHops: SEED_HOPS,
+        attributes: SEED_ATTRIBUTES,
+      },
     ]);
   });
 
   it('reads a file without [basics]: routes with next hops only', () => {
     const path = file('bare.toml', '[[route]]\nprefix = "192.0.2.0"\nlength = 24\nnexthops = ["10.0.0.9"]\n');
     expect(readRoutesFile(path)).toEqual([
-      { action: 'announce', table: 'inet.0', family: 'inet', prefix: '192.0.2.0', length: 24, nextHops: ['10.0.0.9'], attributes: {} },
+      {
+        action: 'announce',
+        table: 'inet.0',
+        family: 'inet',
+        prefix: '192.0.2.0',
+        length: 24,
+        nextHops: ['10.0.0.9'],
+        attributes: {},
+      },
     ]);
   });
 
@@ -74,7 +98,10 @@ describe('readRoutesFile, demo-app TOML', () => {
   });
 
   it('names the route and the file key of a bad next hop', () => {
-    const path = file('badhop.toml', '[[route]]\nprefix = "10.1.0.0"\nlength = 16\nnexthops = ["10.0.0.1", "10.0.0.x"]\n');
+    const path = file(
+      'badhop.toml',
+      '[[route]]\nprefix = "10.1.0.0"\nlength = 16\nnexthops = ["10.0.0.1", "10.0.0.x"]\n',
+    );
     expect(problemsOf(path)).toEqual([
       'route[0].nexthops[1]: "10.0.0.x" is not an IPv4 address: octet "x" is not a decimal number',
     ]);
@@ -100,13 +127,18 @@ describe('readRoutesFile, demo-app TOML', () => {
   });
 
   it('reports an out-of-range local preference under its file key', () => {
-    const path = file('bigpref.toml', '[basics]\nlocalPref = 5000000000\n[[route]]\nprefix = "10.1.0.0/16"\nnexthops = ["10.0.0.1"]\n');
+    const path = file(
+      'bigpref.toml',
+      '[basics]\nlocalPref = 5000000000\n[[route]]\nprefix = "10.1.0.0/16"\nnexthops = ["10.0.0.1"]\n',
+    );
     expect(problemsOf(path)).toEqual(['basics.localPref: must be at most 4294967295, got number 5000000000']);
   });
 
   it('reports host bits in the prefix with the corrected prefix', () => {
     const path = file('hostbits.toml', '[[route]]\nprefix = "10.123.0.1"\nlength = 24\nnexthops = ["10.0.0.1"]\n');
-    expect(problemsOf(path)).toEqual([expect.stringMatching(/^route\[0\]\.prefix: .*host bits set; did you mean 10\.123\.0\.0\/24\?/)]);
+    expect(problemsOf(path)).toEqual([
+      expect.stringMatching(/^route\[0\]\.prefix: .*host bits set; did you mean 10\.123\.0\.0\/24\?/),
+    ]);
   });
 
   it('requires a length unless the prefix has one, and refuses both', () => {
@@ -126,7 +158,10 @@ describe('readRoutesFile, demo-app TOML', () => {
   });
 
   it('refuses unknown keys and wrong types, naming them', () => {
-    const path = file('typos.toml', '[basics]\nlocalpref = 200\n[[route]]\nprefix = "10.1.0.0"\nlength = "16"\nnexthop = ["10.0.0.1"]\n');
+    const path = file(
+      'typos.toml',
+      '[basics]\nlocalpref = 200\n[[route]]\nprefix = "10.1.0.0"\nlength = "16"\nnexthop = ["10.0.0.1"]\n',
+    );
     expect(problemsOf(path)).toEqual(
       expect.arrayContaining([
         'basics.localpref: unknown field',
@@ -201,7 +236,13 @@ describe('readRoutesFile, JSON intents', () => {
   });
 
   it('names the entry and field of a bad intent', () => {
-    const path = file('bad.json', JSON.stringify([{ prefix: '10.1.0.0/16', nextHops: ['10.0.0.1'] }, { prefix: '10.2.0.0/16', nextHops: ['x'] }]));
+    const path = file(
+      'bad.json',
+      JSON.stringify([
+        { prefix: '10.1.0.0/16', nextHops: ['10.0.0.1'] },
+        { prefix: '10.2.0.0/16', nextHops: ['x'] },
+      ]),
+    );
     expect(problemsOf(path)).toEqual([expect.stringMatching(/^intents\[1\]\.nextHops\[0\]: "x" /)]);
   });
 
@@ -212,7 +253,9 @@ describe('readRoutesFile, JSON intents', () => {
 
 describe('readRoutesFile, files', () => {
   it('refuses other file types by name', () => {
-    expect(problemsOf(file('routes.yaml', 'route: []'))).toEqual(['unknown routes file type ".yaml": use .toml or .json']);
+    expect(problemsOf(file('routes.yaml', 'route: []'))).toEqual([
+      'unknown routes file type ".yaml": use .toml or .json',
+    ]);
   });
 
   it('lets a missing file fail with the file system error', () => {

@@ -52,7 +52,9 @@ describe('parsePrefix', () => {
   });
 
   it('rejects lengths beyond the family', () => {
-    expect(prefixError('10.0.0.0/33')).toBe('"10.0.0.0/33" is not a valid prefix: length 33 is out of range for IPv4 (0..32)');
+    expect(prefixError('10.0.0.0/33')).toBe(
+      '"10.0.0.0/33" is not a valid prefix: length 33 is out of range for IPv4 (0..32)',
+    );
     expect(prefixError('2001:db8::/129')).toContain('length 129 is out of range for IPv6 (0..128)');
     expect(prefixError('10.0.0.0/99999999999')).toContain('out of range');
   });
@@ -70,7 +72,9 @@ describe('parsePrefix', () => {
   });
 
   it('rejects host bits and suggests the network', () => {
-    expect(prefixError('10.1.1.1/24')).toBe('"10.1.1.1/24" is not a valid prefix: host bits set; did you mean 10.1.1.0/24?');
+    expect(prefixError('10.1.1.1/24')).toBe(
+      '"10.1.1.1/24" is not a valid prefix: host bits set; did you mean 10.1.1.0/24?',
+    );
     expect(prefixError('2001:db8::1/48')).toContain('host bits set; did you mean 2001:db8::/48?');
     expect(prefixError('0.0.0.1/0')).toContain('did you mean 0.0.0.0/0?');
   });
@@ -107,7 +111,9 @@ describe('parseAddress', () => {
   });
 
   it('checks the expected family', () => {
-    expect(addressError('10.0.0.300', 'inet')).toBe('"10.0.0.300" is not an IPv4 address: octet 300 is out of range 0..255');
+    expect(addressError('10.0.0.300', 'inet')).toBe(
+      '"10.0.0.300" is not an IPv4 address: octet 300 is out of range 0..255',
+    );
     expect(addressError('2001:db8::1', 'inet')).toBe('"2001:db8::1" is not an IPv4 address: it is an IPv6 address');
     expect(addressError('10.0.0.1', 'inet6')).toBe('"10.0.0.1" is not an IPv6 address: it is an IPv4 address');
   });
@@ -148,7 +154,8 @@ describe('ipv4ToUint32 / uint32ToIpv4', () => {
     // The rule, written out independently: four decimal octets 0..255, no leading zeros.
     const strictValue = (text: string): number | undefined => {
       const octets = text.split('.');
-      if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9][0-9]*)$/.test(o) && Number(o) <= 255)) return undefined;
+      if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9][0-9]*)$/.test(o) && Number(o) <= 255))
+        return undefined;
       return octets.reduce((n, o) => n * 256 + Number(o), 0);
     };
     const octet = fc.oneof(
@@ -156,7 +163,10 @@ describe('ipv4ToUint32 / uint32ToIpv4', () => {
       fc.stringMatching(/^[0-9]{0,4}$/),
       fc.constantFrom('256', '00', '01', '999', '', 'a', ' 1', '1 '),
     );
-    const text = fc.oneof(fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')), fc.stringMatching(/^[0-9.]{0,16}$/));
+    const text = fc.oneof(
+      fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')),
+      fc.stringMatching(/^[0-9.]{0,16}$/),
+    );
     fc.assert(
       fc.property(text, (candidate) => {
         const expected = strictValue(candidate);
@@ -211,12 +221,18 @@ describe('communityError', () => {
 });
 
 describe('asPathError', () => {
-  it.each(['', '65000', '65000 65001 4200000000', '65000 [65001 65002]', '65000 {1 2} 3', '(65001 65002) 65000', '( 1 [ 2 3 ] ) 4', '  1   2  '])(
-    'accepts %j',
-    (path) => {
-      expect(asPathError(path)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    '65000',
+    '65000 65001 4200000000',
+    '65000 [65001 65002]',
+    '65000 {1 2} 3',
+    '(65001 65002) 65000',
+    '( 1 [ 2 3 ] ) 4',
+    '  1   2  ',
+  ])('accepts %j', (path) => {
+    expect(asPathError(path)).toBeUndefined();
+  });
 
   it.each([
     ['0', '"0" is not an AS number 1..4294967295'],
@@ -261,7 +277,10 @@ describe('tables', () => {
 
 describe('parsePrefix properties', () => {
   const ipv6Network = fc
-    .tuple(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 128 }))
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
+      fc.integer({ min: 0, max: 128 }),
+    )
     .map(([parts, length]) => {
       const value = parts.reduce((acc, part) => (acc << 16n) | BigInt(part), 0n);
       const hostBits = BigInt(128 - length);

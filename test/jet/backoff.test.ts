@@ -8,7 +8,9 @@ const options = { initialMs: 100, maxMs: 5000 };
 describe('backoffDelay', () => {
   it('doubles the ceiling per attempt until maxMs', () => {
     const top = () => 1;
-    expect([0, 1, 2, 3, 5, 6, 40].map((n) => backoffDelay(n, options, top))).toEqual([100, 200, 400, 800, 3200, 5000, 5000]);
+    expect([0, 1, 2, 3, 5, 6, 40].map((n) => backoffDelay(n, options, top))).toEqual([
+      100, 200, 400, 800, 3200, 5000, 5000,
+    ]);
   });
 
   it('never goes below half the ceiling', () => {

@@ -41,7 +41,9 @@ function roundTripKey(dialect: DialectName, key: PathKey) {
 
 const octet = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
-const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((n) => n.toString(16)).join(':'));
+const ipv6 = fc
+  .array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 })
+  .map((g) => g.map((n) => n.toString(16)).join(':'));
 const uint32 = fc.integer({ min: 0, max: 2 ** 32 - 1 });
 
 /** Paths as the decoders return them: absent optionals stay absent, peerType always set. */
@@ -60,7 +62,9 @@ const bgpPath: fc.Arbitrary<BgpPath> = fc
       routePref: uint32,
       med: uint32,
       asPath: fc.constantFrom('65001 65002', '65001 {65010 65011}', '(65100) 65001', ''),
-      communities: fc.array(fc.constantFrom('65000:100', 'no-export', 'no-advertise', 'target:65000:1'), { maxLength: 3 }),
+      communities: fc.array(fc.constantFrom('65000:100', 'no-export', 'no-advertise', 'target:65000:1'), {
+        maxLength: 3,
+      }),
       originatorId: ipv4,
       clusterList: fc.array(ipv4, { minLength: 1, maxLength: 3 }),
       noAdvertise: fc.constant(true as const),
@@ -83,7 +87,14 @@ describe.each(['legacy', 'jnx'] as const)('%s codec over protobuf bytes', (diale
   });
 
   it.each(HIGH_COOKIES)('keeps path cookie %s exact', (cookie) => {
-    const p: BgpPath = { table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie, nextHops: ['192.0.2.1'], peerType: 'internal' };
+    const p: BgpPath = {
+      table: 'inet.0',
+      prefix: '10.0.0.0',
+      length: 24,
+      cookie,
+      nextHops: ['192.0.2.1'],
+      peerType: 'internal',
+    };
     expect(roundTripPath(dialect, p).cookie).toBe(cookie);
     expect(roundTripKey(dialect, p).cookie).toBe(cookie);
   });
@@ -95,7 +106,8 @@ describe.each(['legacy', 'jnx'] as const)('%s codec over protobuf bytes', (diale
 
   it('maps monitor operations both ways', () => {
     const codec = codecFor(dialect);
-    for (const op of ['update', 'remove', 'end-of-rib'] as const) expect(codec.monitorOpOf(codec.monitorOpCode(op))).toBe(op);
+    for (const op of ['update', 'remove', 'end-of-rib'] as const)
+      expect(codec.monitorOpOf(codec.monitorOpCode(op))).toBe(op);
   });
 
   it('names route-operation statuses by their wire numbers', () => {
@@ -113,23 +125,39 @@ describe('path cookies on the wire, read by an independent protobuf decoder', ()
   function load(dialect: DialectName): protobuf.Root {
     const dir = path.join(root, 'proto', dialect);
     const proto = new protobuf.Root();
-    proto.resolvePath = (_origin, target) => (path.isAbsolute(target) || target.startsWith('google/') ? target : path.join(dir, target));
-    proto.loadSync(readdirSync(dir).filter((f) => f.endsWith('.proto')).map((f) => path.join(dir, f)), { keepCase: true });
+    proto.resolvePath = (_origin, target) =>
+      path.isAbsolute(target) || target.startsWith('google/') ? target : path.join(dir, target);
+    proto.loadSync(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.proto'))
+        .map((f) => path.join(dir, f)),
+      { keepCase: true },
+    );
     return proto;
   }
-  const p: BgpPath = { table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie: UINT64_MAX - 1n, nextHops: ['192.0.2.1'] };
+  const p: BgpPath = {
+    table: 'inet.0',
+    prefix: '10.0.0.0',
+    length: 24,
+    cookie: UINT64_MAX - 1n,
+    nextHops: ['192.0.2.1'],
+  };
 
   it('legacy BgpRouteEntry.path_cookie carries all 64 bits', () => {
     const bytes = BgpRouteUpdateRequest.encode({ bgpRoutes: [legacyCodec.encodePath(p)] }).finish();
     const type = load('legacy').lookupType('routing.BgpRouteUpdateRequest');
-    const decoded = type.toObject(type.decode(bytes), { longs: String }) as { bgp_routes: Array<{ path_cookie: string }> };
+    const decoded = type.toObject(type.decode(bytes), { longs: String }) as {
+      bgp_routes: Array<{ path_cookie: string }>;
+    };
     expect(decoded.bgp_routes[0]!.path_cookie).toBe((UINT64_MAX - 1n).toString());
   });
 
   it('jnx RouteEntry.key.cookie carries all 64 bits', () => {
     const bytes = RouteUpdateRequest.encode({ routes: [jnxCodec.encodePath(p)] }).finish();
     const type = load('jnx').lookupType('jnx.jet.routing.bgp.RouteUpdateRequest');
-    const decoded = type.toObject(type.decode(bytes), { longs: String }) as { routes: Array<{ key: { cookie: string } }> };
+    const decoded = type.toObject(type.decode(bytes), { longs: String }) as {
+      routes: Array<{ key: { cookie: string } }>;
+    };
     expect(decoded.routes[0]!.key.cookie).toBe((UINT64_MAX - 1n).toString());
   });
 });

@@ -39,12 +39,24 @@ afterEach(async () => {
 });
 
 async function emulator(options: Partial<EmulatorOptions> = {}): Promise<JetEmulator> {
-  const started = await JetEmulator.start({ host: '127.0.0.1', port: 0, dialects: 'both', users: { jet: 'secret' }, purgeTimeoutMs: 60_000, logger, ...options });
+  const started = await JetEmulator.start({
+    host: '127.0.0.1',
+    port: 0,
+    dialects: 'both',
+    users: { jet: 'secret' },
+    purgeTimeoutMs: 60_000,
+    logger,
+    ...options,
+  });
   cleanups.push(() => started.stop());
   return started;
 }
 
-function session(emu: JetEmulator, dialect: DialectName, options: Partial<JetDeviceSessionOptions> = {}): JetDeviceSession {
+function session(
+  emu: JetEmulator,
+  dialect: DialectName,
+  options: Partial<JetDeviceSessionOptions> = {},
+): JetDeviceSession {
   const s = new JetDeviceSession({
     device: 'r1',
     address: emu.address,
@@ -70,7 +82,12 @@ function recordStates(status$: Observable<DeviceStatus>): DeviceState[] {
 }
 
 function reach(s: JetDeviceSession, state: DeviceState, ms = WAIT_MS): Promise<DeviceStatus> {
-  return firstValueFrom(s.status$.pipe(filter((st) => st.state === state), timeout(ms)));
+  return firstValueFrom(
+    s.status$.pipe(
+      filter((st) => st.state === state),
+      timeout(ms),
+    ),
+  );
 }
 
 function clientEvent(emu: JetEmulator, type: ClientEvent['type']): Promise<ClientEvent> {
@@ -85,7 +102,15 @@ function clientEvent(emu: JetEmulator, type: ClientEvent['type']): Promise<Clien
 }
 
 function path(i: number, extra: Partial<BgpPath> = {}): BgpPath {
-  return { table: 'inet.0', prefix: `10.0.${i}.0`, length: 24, cookie: BigInt(i), nextHops: ['192.0.2.1'], peerType: 'internal', ...extra };
+  return {
+    table: 'inet.0',
+    prefix: `10.0.${i}.0`,
+    length: 24,
+    cookie: BigInt(i),
+    nextHops: ['192.0.2.1'],
+    peerType: 'internal',
+    ...extra,
+  };
 }
 
 const keyOf = (p: { prefix: string; length: number; cookie: bigint }) => `${p.prefix}/${p.length}#${p.cookie}`;
@@ -107,7 +132,9 @@ describe.each(['legacy', 'jnx'] as const)('JetDeviceSession (%s) against the emu
     expect(states).toEqual(['down', 'connecting', 'ready']);
     expect(hookSaw).toEqual([false]);
     expect(ribKeys(emu)).toEqual(['10.0.1.0/24#1']);
-    expect(emu.clients()).toMatchObject([{ clientId: `bridge-${dialect}`, user: 'jet', dialect, connected: true, initialized: true }]);
+    expect(emu.clients()).toMatchObject([
+      { clientId: `bridge-${dialect}`, user: 'jet', dialect, connected: true, initialized: true },
+    ]);
   });
 
   it('adds, updates, gets and removes routes in the RIB', async () => {
@@ -130,7 +157,9 @@ describe.each(['legacy', 'jnx'] as const)('JetDeviceSession (%s) against the emu
     expect(got.find((p) => p.cookie === 1n)).toMatchObject({ localPref: 250, nextHops: ['192.0.2.1'] });
     expect(await s.get({ table: 'inet.0', prefix: '10.9.9.0', length: 24 })).toEqual([]);
 
-    expect(await s.oper('remove', [{ table: 'inet.0', prefix: '10.0.2.0', length: 24, cookie: high.cookie }])).toMatchObject({ status: 'SUCCESS', completed: 1 });
+    expect(
+      await s.oper('remove', [{ table: 'inet.0', prefix: '10.0.2.0', length: 24, cookie: high.cookie }]),
+    ).toMatchObject({ status: 'SUCCESS', completed: 1 });
     expect(ribKeys(emu)).toEqual(['10.0.1.0/24#1']);
     expect(await s.oper('remove', [high])).toMatchObject({ status: 'ROUTE_NOT_FOUND' });
   });
@@ -139,7 +168,12 @@ describe.each(['legacy', 'jnx'] as const)('JetDeviceSession (%s) against the emu
     const emu = await emulator();
     const s = session(emu, dialect, { password: secret('hunter2-wrong'), unavailableBudgetMs: 300 });
     s.start();
-    const down = await firstValueFrom(s.status$.pipe(filter((st) => st.state === 'down' && st.error !== 'not started'), timeout(WAIT_MS)));
+    const down = await firstValueFrom(
+      s.status$.pipe(
+        filter((st) => st.state === 'down' && st.error !== 'not started'),
+        timeout(WAIT_MS),
+      ),
+    );
     expect(down.error).toContain('login rejected for user jet');
     expect(down.error).not.toContain('hunter2-wrong');
 
@@ -362,8 +396,17 @@ describe('JetDeviceSession onInitialized hooks', () => {
 describe('JetDeviceSession without a router', () => {
   it('lets at most maxQueued requests wait, and refuses the rest at once', async () => {
     const s = new JetDeviceSession({
-      device: 'r9', address: `127.0.0.1:${await freePort()}`, dialect: 'jnx', username: 'jet', password: secret('secret'),
-      clientId: 'c', rpcTimeoutMs: 500, retry: { initialMs: 20, maxMs: 100, maxAttempts: 2 }, unavailableBudgetMs: 300, maxQueued: 1, logger,
+      device: 'r9',
+      address: `127.0.0.1:${await freePort()}`,
+      dialect: 'jnx',
+      username: 'jet',
+      password: secret('secret'),
+      clientId: 'c',
+      rpcTimeoutMs: 500,
+      retry: { initialMs: 20, maxMs: 100, maxAttempts: 2 },
+      unavailableBudgetMs: 300,
+      maxQueued: 1,
+      logger,
     });
     cleanups.push(() => s.stop());
     s.start();
@@ -376,10 +419,21 @@ describe('JetDeviceSession without a router', () => {
   });
 
   it('rejects non-positive timing options by name', () => {
-    expect(() => new JetDeviceSession({
-      device: 'r1', address: '127.0.0.1:1', dialect: 'jnx', username: 'jet', password: secret('x'), clientId: 'c',
-      rpcTimeoutMs: 0, retry: { initialMs: 10, maxMs: 100, maxAttempts: 2 }, unavailableBudgetMs: 1000, logger,
-    })).toThrow('rpcTimeoutMs must be a positive number, got 0');
+    expect(
+      () =>
+        new JetDeviceSession({
+          device: 'r1',
+          address: '127.0.0.1:1',
+          dialect: 'jnx',
+          username: 'jet',
+          password: secret('x'),
+          clientId: 'c',
+          rpcTimeoutMs: 0,
+          retry: { initialMs: 10, maxMs: 100, maxAttempts: 2 },
+          unavailableBudgetMs: 1000,
+          logger,
+        }),
+    ).toThrow('rpcTimeoutMs must be a positive number, got 0');
   });
 });
 
@@ -419,15 +473,31 @@ describe('JetDeviceSession over TLS', () => {
     const { serverName: _none, ...withoutOverride } = demoAppTls(dir);
     const s = session(emu, 'jnx', { tls: withoutOverride });
     s.start();
-    const down = await firstValueFrom(s.status$.pipe(filter((st) => st.state === 'down' && st.error !== 'not started'), timeout(WAIT_MS)));
+    const down = await firstValueFrom(
+      s.status$.pipe(
+        filter((st) => st.state === 'down' && st.error !== 'not started'),
+        timeout(WAIT_MS),
+      ),
+    );
     expect(down.error).toMatch(/UNAVAILABLE.*does not match certificate/);
   });
 
   it('names the TLS file it cannot read', () => {
-    expect(() => new JetDeviceSession({
-      device: 'r1', address: '127.0.0.1:1', dialect: 'jnx', username: 'jet', password: secret('x'), clientId: 'c',
-      tls: { caFile: '/nonexistent/ca.crt' }, rpcTimeoutMs: 1000, retry: { initialMs: 10, maxMs: 100, maxAttempts: 2 },
-      unavailableBudgetMs: 1000, logger,
-    })).toThrow(/tls\.caFile: cannot read \/nonexistent\/ca\.crt/);
+    expect(
+      () =>
+        new JetDeviceSession({
+          device: 'r1',
+          address: '127.0.0.1:1',
+          dialect: 'jnx',
+          username: 'jet',
+          password: secret('x'),
+          clientId: 'c',
+          tls: { caFile: '/nonexistent/ca.crt' },
+          rpcTimeoutMs: 1000,
+          retry: { initialMs: 10, maxMs: 100, maxAttempts: 2 },
+          unavailableBudgetMs: 1000,
+          logger,
+        }),
+    ).toThrow(/tls\.caFile: cannot read \/nonexistent\/ca\.crt/);
   });
 });

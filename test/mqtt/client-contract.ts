@@ -15,7 +15,12 @@ export interface BrokerUnderTest {
 }
 
 function until(bridge: BridgeMqttClient, connected: boolean): Promise<boolean> {
-  return firstValueFrom(bridge.connected$.pipe(filter((up) => up === connected), timeout({ first: WAIT_MS })));
+  return firstValueFrom(
+    bridge.connected$.pipe(
+      filter((up) => up === connected),
+      timeout({ first: WAIT_MS }),
+    ),
+  );
 }
 
 export function describeClientContract(name: string, protocolVersion: 4 | 5, broker: () => BrokerUnderTest): void {
@@ -65,7 +70,10 @@ export function describeClientContract(name: string, protocolVersion: 4 | 5, bro
       const [a, b] = [topics.rib('r1', 'inet.0', '10.1.0.0/24'), topics.rib('r1', 'inet.0', '10.2.0.0/24')];
       await user.client.publishAsync(a, 'kept', { qos: 1, retain: true });
       await user.client.publishAsync(b, 'kept', { qos: 1, retain: true });
-      await user.client.publishAsync(topics.rib('r2', 'inet.0', '10.3.0.0/24'), 'other device', { qos: 1, retain: true });
+      await user.client.publishAsync(topics.rib('r2', 'inet.0', '10.3.0.0/24'), 'other device', {
+        qos: 1,
+        retain: true,
+      });
       const bridge = fixtures.bridge(topics);
       await bridge.client.start();
 

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll } from 'vitest';
-import { EMBEDDED_BROKER_PROTOCOL_VERSION, startEmbeddedBroker, type EmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
+import {
+  EMBEDDED_BROKER_PROTOCOL_VERSION,
+  startEmbeddedBroker,
+  type EmbeddedBroker,
+} from '../../src/mqtt/embedded-broker.js';
 import { describeClientContract, type BrokerUnderTest } from './client-contract.js';
 import { quietLogger } from './support.js';
 

@@ -48,7 +48,10 @@ describe('BridgeMqttClient against Mosquitto, MQTT 5 only', () => {
     await bridge.client.start(topics.subscriptions(['r1']));
     const user = await fixtures.user([topics.opResult('r1')]);
 
-    await user.client.publishAsync(topics.op('r1'), '{}', { qos: 1, properties: { correlationData: Buffer.from('c1') } });
+    await user.client.publishAsync(topics.op('r1'), '{}', {
+      qos: 1,
+      properties: { correlationData: Buffer.from('c1') },
+    });
     await bridge.client.reply(await first(bridge.received), topics.opResult('r1'), 'done');
 
     const reply = await first(user.received);
@@ -90,7 +93,9 @@ describe('BridgeMqttClient against Mosquitto, MQTT 5 only', () => {
 
     const m1 = await first(bridge.received);
     let resultConfirmed = false;
-    const result = bridge.client.publish(topics.intentResult('r1'), 'r1', { qos: 1 }).then(() => (resultConfirmed = true));
+    const result = bridge.client
+      .publish(topics.intentResult('r1'), 'r1', { qos: 1 })
+      .then(() => (resultConfirmed = true));
     // m2 is at the broker (it acknowledged it) and so is the result; give them time.
     await sleep(300);
     const seen: string[] = [];
@@ -141,7 +146,9 @@ describe('BridgeMqttClient options and misuse', () => {
     expect(() => new BridgeMqttClient({ ...base, receiveMaximum: 0, outboxLimit: -1 })).toThrow(
       /receiveMaximum: .*; outboxLimit: /,
     );
-    expect(() => new BridgeMqttClient({ ...base, url: 'http://broker' })).toThrow(/url: must be an mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URL/);
+    expect(() => new BridgeMqttClient({ ...base, url: 'http://broker' })).toThrow(
+      /url: must be an mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URL/,
+    );
   });
 
   it('refuses TLS material for a plain mqtt:// url', () => {
@@ -154,7 +161,11 @@ describe('BridgeMqttClient options and misuse', () => {
   });
 
   it('ends a start() still waiting for the broker when stopped, and rejects the publishes it kept', async () => {
-    const client = new BridgeMqttClient({ ...base, url: `mqtt://127.0.0.1:${await freePort()}`, reconnectPeriodMs: 50 });
+    const client = new BridgeMqttClient({
+      ...base,
+      url: `mqtt://127.0.0.1:${await freePort()}`,
+      reconnectPeriodMs: 50,
+    });
     const starting = client.start();
     const kept = client.publish('jet/r1/state', '{}');
     expect(client.outboxSize).toBe(1);

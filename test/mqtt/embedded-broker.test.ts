@@ -39,7 +39,11 @@ describe('startEmbeddedBroker', () => {
     expect(EMBEDDED_BROKER_PROTOCOL_VERSION).toBe(4);
     const broker = await startEmbeddedBroker({ host: HOST, port: 0, logger: quietLogger });
     try {
-      const attempt = mqtt.connectAsync(`mqtt://${HOST}:${broker.port}`, { protocolVersion: 5, reconnectPeriod: 0 }, false);
+      const attempt = mqtt.connectAsync(
+        `mqtt://${HOST}:${broker.port}`,
+        { protocolVersion: 5, reconnectPeriod: 0 },
+        false,
+      );
       await expect(attempt).rejects.toThrow(/unacceptable protocol version/i);
     } finally {
       await broker.close();

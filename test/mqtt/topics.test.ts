@@ -38,7 +38,14 @@ describe('Topics builders', () => {
   });
 
   it('subscribe to the requests of the given devices only, without wildcards', () => {
-    expect(jet.subscriptions(['r1', 'r2'])).toEqual(['jet/r1/bgp/intent', 'jet/r1/bgp/get', 'jet/r1/op', 'jet/r2/bgp/intent', 'jet/r2/bgp/get', 'jet/r2/op']);
+    expect(jet.subscriptions(['r1', 'r2'])).toEqual([
+      'jet/r1/bgp/intent',
+      'jet/r1/bgp/get',
+      'jet/r1/op',
+      'jet/r2/bgp/intent',
+      'jet/r2/bgp/get',
+      'jet/r2/op',
+    ]);
     expect(jet.subscriptions([])).toEqual([]);
     expect(jet.subscriptions()).toEqual(['jet/+/bgp/intent', 'jet/+/bgp/get', 'jet/+/op']);
     for (const filter of jet.subscriptions(['r1'])) expect(jet.parseInbound(filter)).toMatchObject({ device: 'r1' });

@@ -11,28 +11,38 @@ describe('batchIntents', () => {
   it('emits a batch as soon as it holds maxSize items', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('abcd 100ms |', letters);
-      expectObservable(source.pipe(batchIntents({ maxSize: 2, maxDelayMs: 50, keyOf }))).toBe('-x-y 100ms |', { x: ['a', 'b'], y: ['c', 'd'] });
+      expectObservable(source.pipe(batchIntents({ maxSize: 2, maxDelayMs: 50, keyOf }))).toBe('-x-y 100ms |', {
+        x: ['a', 'b'],
+        y: ['c', 'd'],
+      });
     });
   });
 
   it('emits a partial batch maxDelayMs after its first item', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 4ms b 100ms |', letters);
-      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 10, keyOf }))).toBe('10ms x 95ms |', { x: ['a', 'b'] });
+      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 10, keyOf }))).toBe('10ms x 95ms |', {
+        x: ['a', 'b'],
+      });
     });
   });
 
   it('starts a new batch rather than hold two items with the same key, keeping their order', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('abA 100ms |', letters);
-      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 10, keyOf }))).toBe('--x 9ms y 90ms |', { x: ['a', 'b'], y: ['A'] });
+      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 10, keyOf }))).toBe('--x 9ms y 90ms |', {
+        x: ['a', 'b'],
+        y: ['A'],
+      });
     });
   });
 
   it('emits what it holds when the source completes', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab|', letters);
-      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 1000, keyOf }))).toBe('--(x|)', { x: ['a', 'b'] });
+      expectObservable(source.pipe(batchIntents({ maxSize: 10, maxDelayMs: 1000, keyOf }))).toBe('--(x|)', {
+        x: ['a', 'b'],
+      });
     });
   });
 

@@ -30,7 +30,8 @@ function setup(windowMs: number) {
   const operator = coalesce<Item>({
     windowMs,
     keyOf: (item) => item.key,
-    onSuperseded: (replaced, winner) => superseded.push({ key: winner.key, replaced: replaced.map((r) => r.v), winner: winner.v }),
+    onSuperseded: (replaced, winner) =>
+      superseded.push({ key: winner.key, replaced: replaced.map((r) => r.v), winner: winner.v }),
   });
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   return { operator, superseded, scheduler };
@@ -90,7 +91,9 @@ describe('coalesce', () => {
     };
     const seen: Item[] = [];
     const source = new Subject<Item[]>();
-    source.pipe(coalesce<Item>({ windowMs: 10, keyOf: (i) => i.key, onSuperseded: () => {}, scheduler: manual })).subscribe((item) => seen.push(item));
+    source
+      .pipe(coalesce<Item>({ windowMs: 10, keyOf: (i) => i.key, onSuperseded: () => {}, scheduler: manual }))
+      .subscribe((item) => seen.push(item));
 
     source.next([a]);
     clock -= 60_000;

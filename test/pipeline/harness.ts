@@ -12,7 +12,12 @@ import type { InboundMessage } from '../../src/mqtt/client.js';
 import type { ResultMessage } from '../../src/mqtt/results.js';
 import { Topics } from '../../src/mqtt/topics.js';
 import type { DeviceContext, PipelineMetrics } from '../../src/pipeline/context.js';
-import { createIntentPipeline, type IntentPipeline, type OpHandler, type PipelineConfig } from '../../src/pipeline/pipeline.js';
+import {
+  createIntentPipeline,
+  type IntentPipeline,
+  type OpHandler,
+  type PipelineConfig,
+} from '../../src/pipeline/pipeline.js';
 import { ProgrammedPaths } from '../../src/state/programmed.js';
 import { FakeDevice } from './fake-device.js';
 
@@ -128,6 +133,10 @@ export class Harness {
 }
 
 /** An announce of `prefix` via `nextHops`. */
-export function announce(prefix: string, nextHops: string[] = ['192.0.2.1'], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function announce(
+  prefix: string,
+  nextHops: string[] = ['192.0.2.1'],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { prefix, nextHops, ...extra };
 }

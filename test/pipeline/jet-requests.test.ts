@@ -10,7 +10,11 @@ interface Op {
 }
 
 const ops = (n: number, owner = (i: number) => `o${i}`): Op[] =>
-  Array.from({ length: n }, (_, i) => ({ id: i, owner: owner(i), path: { table: 'inet.0', prefix: `10.0.${i}.0`, length: 24, cookie: BigInt(i + 1) } }));
+  Array.from({ length: n }, (_, i) => ({
+    id: i,
+    owner: owner(i),
+    path: { table: 'inet.0', prefix: `10.0.${i}.0`, length: 24, cookie: BigInt(i + 1) },
+  }));
 
 /** Records requests and answers each with the next scripted outcome (SUCCESS when none is left). */
 function scriptedSend(script: Array<(n: number) => OperOutcome> = []) {
@@ -69,11 +73,7 @@ describe('sendInJetRequests', () => {
     const r = recorder();
     await sendInJetRequests(ops(5), send, r.handlers, 3);
 
-    expect(requests).toEqual([
-      [0, 1, 2],
-      [1, 2, 3],
-      [4],
-    ]);
+    expect(requests).toEqual([[0, 1, 2], [1, 2, 3], [4]]);
     expect(r.refused).toEqual([[0, 'ROUTE_NOT_FOUND']]);
   });
 

@@ -23,7 +23,17 @@ describe('intent pipeline: programming routes', () => {
     expect(topic).toBe('jet/r1/bgp/result');
     expect(body).toMatchObject({ id: 'a1', ok: true, device: 'r1' });
     expect(body.results).toEqual([
-      { id: 'a1', prefix: '10.1.0.0/24', table: 'inet.0', action: 'announce', status: 'SUCCESS', added: 2, modified: 0, removed: 0, unchanged: false },
+      {
+        id: 'a1',
+        prefix: '10.1.0.0/24',
+        table: 'inet.0',
+        action: 'announce',
+        status: 'SUCCESS',
+        added: 2,
+        modified: 0,
+        removed: 0,
+        unchanged: false,
+      },
     ]);
     expect(body.latencyMs).toBeGreaterThanOrEqual(0);
     const requests = h.device().requests;
@@ -52,17 +62,25 @@ describe('intent pipeline: programming routes', () => {
     expect(body.results[0]).toMatchObject({ status: 'SUCCESS', added: 1, modified: 0, removed: 1, unchanged: false });
     const [, update, remove] = h.device().requests;
     expect(update).toMatchObject({ op: 'update', paths: [{ nextHops: [NH2] }] });
-    expect(remove).toMatchObject({ op: 'remove', paths: [{ cookie: pathCookie('r1', 'inet.0', '10.1.0.0', 24, NH1) }] });
+    expect(remove).toMatchObject({
+      op: 'remove',
+      paths: [{ cookie: pathCookie('r1', 'inet.0', '10.1.0.0', 24, NH1) }],
+    });
     expect([...h.programmed().allPaths()].map((p) => p.nextHops)).toEqual([[NH2]]);
   });
 
   it('turns changed attributes into a modify', async () => {
     const h = new Harness();
     await h.answer(h.intent(announce('10.1.0.0/24', [NH1], { localPref: 100 })));
-    const { body } = await h.answer(h.intent(announce('10.1.0.0/24', [NH1], { localPref: 300, communities: ['65000:1'] })));
+    const { body } = await h.answer(
+      h.intent(announce('10.1.0.0/24', [NH1], { localPref: 300, communities: ['65000:1'] })),
+    );
 
     expect(body.results[0]).toMatchObject({ status: 'SUCCESS', added: 0, modified: 1, removed: 0 });
-    expect(h.device().requests[1]).toMatchObject({ op: 'update', paths: [{ localPref: 300, communities: ['65000:1'] }] });
+    expect(h.device().requests[1]).toMatchObject({
+      op: 'update',
+      paths: [{ localPref: 300, communities: ['65000:1'] }],
+    });
     expect([...h.programmed().allPaths()][0]).toMatchObject({ localPref: 300 });
   });
 
@@ -222,7 +240,10 @@ describe('intent pipeline: JET failures', () => {
       ['bad', 'NEXTHOP_ADDRESS_INVALID', JET_STATUS.NEXTHOP_ADDRESS_INVALID, 0],
       ['ok2', 'SUCCESS', undefined, 1],
     ]);
-    expect(h.device().requests.map((r) => r.paths.map((p) => p.prefix))).toEqual([['10.1.0.0', '10.2.0.0', '10.3.0.0'], ['10.3.0.0']]);
+    expect(h.device().requests.map((r) => r.paths.map((p) => p.prefix))).toEqual([
+      ['10.1.0.0', '10.2.0.0', '10.3.0.0'],
+      ['10.3.0.0'],
+    ]);
     const programmed = [...h.programmed().allPaths()].map((p) => p.prefix).sort();
     expect(programmed).toEqual(['10.1.0.0', '10.3.0.0']);
   });
@@ -231,12 +252,19 @@ describe('intent pipeline: JET failures', () => {
     const h = new Harness();
     const hops = ['192.0.2.1', '192.0.2.2', '192.0.2.3'];
     // 400 intents x 3 paths: intent 333 has paths 999 (first request) and 1000, 1001 (second request).
-    h.device().answerNext(() => ({ status: 'SUCCESS', code: 0, completed: 1000 }), stopAt(0, 'NEXTHOP_ADDRESS_INVALID'));
-    const { body } = await h.answer(h.intent(prefixes(400).map((prefix, i) => ({ id: `i${i}`, ...announce(prefix, hops) }))));
+    h.device().answerNext(
+      () => ({ status: 'SUCCESS', code: 0, completed: 1000 }),
+      stopAt(0, 'NEXTHOP_ADDRESS_INVALID'),
+    );
+    const { body } = await h.answer(
+      h.intent(prefixes(400).map((prefix, i) => ({ id: `i${i}`, ...announce(prefix, hops) }))),
+    );
 
     expect(h.device().requests.map((r) => r.paths.length)).toEqual([1000, 200, 198]);
     const failed = body.results.filter((r) => r.status !== 'SUCCESS');
-    expect(failed).toEqual([expect.objectContaining({ id: 'i333', status: 'NEXTHOP_ADDRESS_INVALID', jetStatus: 12, added: 1 })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ id: 'i333', status: 'NEXTHOP_ADDRESS_INVALID', jetStatus: 12, added: 1 }),
+    ]);
     expect(body.results.filter((r) => r.added === 3)).toHaveLength(399);
     expect(h.programmed().size).toBe(399 * 3 + 1);
   });
@@ -245,7 +273,8 @@ describe('intent pipeline: JET failures', () => {
     const applied: Array<[string, number, number]> = [];
     const h = new Harness();
     const context = h.contexts.get('r1')!;
-    const apply = async (device: string, upserts: readonly unknown[], removes: readonly unknown[]) => void applied.push([device, upserts.length, removes.length]);
+    const apply = async (device: string, upserts: readonly unknown[], removes: readonly unknown[]) =>
+      void applied.push([device, upserts.length, removes.length]);
     h.contexts.set('r1', { ...context, store: { apply } });
     await h.answer(h.intent(announce('10.1.0.0/24', [NH1, NH2])));
     await h.answer(h.intent({ action: 'withdraw', prefix: '10.1.0.0/24' }));
@@ -262,7 +291,10 @@ describe('intent pipeline: JET failures', () => {
       throw new TypeError('codec exploded');
     });
     const { body } = await h.answer(h.intent(announce('10.1.0.0/24')));
-    expect(body.results[0]).toMatchObject({ status: 'DEVICE_UNAVAILABLE', error: 'unexpected error: TypeError: codec exploded' });
+    expect(body.results[0]).toMatchObject({
+      status: 'DEVICE_UNAVAILABLE',
+      error: 'unexpected error: TypeError: codec exploded',
+    });
 
     const next = await h.answer(h.intent(announce('10.1.0.0/24')));
     expect(next.body.results[0]).toMatchObject({ status: 'SUCCESS', added: 1 });
@@ -272,13 +304,23 @@ describe('intent pipeline: JET failures', () => {
     const h = new Harness();
     await h.answer(h.intent([announce('10.1.0.0/24'), announce('10.2.0.0/24')]));
     h.device().answerNext(stopAt(0, 'ROUTE_NOT_FOUND'));
-    const { body } = await h.answer(h.intent([{ action: 'withdraw', prefix: '10.1.0.0/24' }, { action: 'withdraw', prefix: '10.2.0.0/24' }]));
+    const { body } = await h.answer(
+      h.intent([
+        { action: 'withdraw', prefix: '10.1.0.0/24' },
+        { action: 'withdraw', prefix: '10.2.0.0/24' },
+      ]),
+    );
 
     expect(body.results.map((r) => [r.status, r.removed])).toEqual([
       ['SUCCESS', 1],
       ['SUCCESS', 1],
     ]);
-    expect(h.device().requests.slice(1).map((r) => [r.op, r.paths.length])).toEqual([
+    expect(
+      h
+        .device()
+        .requests.slice(1)
+        .map((r) => [r.op, r.paths.length]),
+    ).toEqual([
       ['remove', 2],
       ['remove', 1],
     ]);
@@ -312,7 +354,11 @@ describe('intent pipeline: refusals before JET', () => {
     const { topic, body } = await h.answer(h.intent(announce('10.1.0.0/24'), 'r9'));
 
     expect(topic).toBe('jet/r9/bgp/result');
-    expect(body).toMatchObject({ ok: false, device: 'r9', results: [{ prefix: '10.1.0.0/24', status: 'UNKNOWN_DEVICE' }] });
+    expect(body).toMatchObject({
+      ok: false,
+      device: 'r9',
+      results: [{ prefix: '10.1.0.0/24', status: 'UNKNOWN_DEVICE' }],
+    });
     expect(body.error).toMatch(/^UNKNOWN_DEVICE: device "r9" is not configured \(configured: r1\)/);
   });
 
@@ -328,7 +374,9 @@ describe('intent pipeline: refusals before JET', () => {
 
   it('answers a bad entry in a list with INVALID_PAYLOAD naming the field, and programs the good ones', async () => {
     const h = new Harness();
-    const { body } = await h.answer(h.intent([announce('10.1.0.0/24'), { id: 'x', prefix: '10.2.0.0/24', nextHops: ['not-an-ip'] }]));
+    const { body } = await h.answer(
+      h.intent([announce('10.1.0.0/24'), { id: 'x', prefix: '10.2.0.0/24', nextHops: ['not-an-ip'] }]),
+    );
 
     expect(body.ok).toBe(false);
     expect(body.results[0]).toMatchObject({ status: 'SUCCESS', added: 1 });
@@ -387,7 +435,12 @@ describe('intent pipeline: one answer per message', () => {
   it('uses the id of a lone intent as the message id, and none for a list', async () => {
     const h = new Harness();
     const lone = await h.answer(h.intent({ id: 'solo', ...announce('10.1.0.0/24') }));
-    const list = await h.answer(h.intent([{ id: 'a', ...announce('10.2.0.0/24') }, { id: 'b', ...announce('10.3.0.0/24') }]));
+    const list = await h.answer(
+      h.intent([
+        { id: 'a', ...announce('10.2.0.0/24') },
+        { id: 'b', ...announce('10.3.0.0/24') },
+      ]),
+    );
 
     expect(lone.body.id).toBe('solo');
     expect(list.body.id).toBeUndefined();
@@ -438,10 +491,22 @@ describe('intent pipeline: lifecycle', () => {
 
   it('rejects settings that cannot work, naming them', () => {
     const h = new Harness();
-    const deps = { devices: h.contexts, topics, reply: async () => {}, limits: DEFAULT_INTENT_LIMITS, logger: pino({ level: 'silent' }) };
-    expect(() => createIntentPipeline({ ...deps, config: { debounceMs: -1, maxBatch: 10, maxBatchDelayMs: 1, maxInFlight: 1 } })).toThrow(/windowMs/);
-    expect(() => createIntentPipeline({ ...deps, config: { debounceMs: 1, maxBatch: 0, maxBatchDelayMs: 1, maxInFlight: 1 } })).toThrow(/maxSize/);
-    expect(() => createIntentPipeline({ ...deps, config: { debounceMs: 1, maxBatch: 1, maxBatchDelayMs: 1, maxInFlight: 0 } })).toThrow(/max must/);
+    const deps = {
+      devices: h.contexts,
+      topics,
+      reply: async () => {},
+      limits: DEFAULT_INTENT_LIMITS,
+      logger: pino({ level: 'silent' }),
+    };
+    expect(() =>
+      createIntentPipeline({ ...deps, config: { debounceMs: -1, maxBatch: 10, maxBatchDelayMs: 1, maxInFlight: 1 } }),
+    ).toThrow(/windowMs/);
+    expect(() =>
+      createIntentPipeline({ ...deps, config: { debounceMs: 1, maxBatch: 0, maxBatchDelayMs: 1, maxInFlight: 1 } }),
+    ).toThrow(/maxSize/);
+    expect(() =>
+      createIntentPipeline({ ...deps, config: { debounceMs: 1, maxBatch: 1, maxBatchDelayMs: 1, maxInFlight: 0 } }),
+    ).toThrow(/max must/);
   });
 });
 
@@ -459,7 +524,15 @@ describe('intent pipeline: queries and commands', () => {
       id: 'q1',
       ok: true,
       device: 'r1',
-      routes: [{ prefix: '10.1.0.0/24', table: 'inet.0', nextHops: [NH1], cookie: pathCookie('r1', 'inet.0', '10.1.0.0', 24, NH1).toString(), localPref: 200 }],
+      routes: [
+        {
+          prefix: '10.1.0.0/24',
+          table: 'inet.0',
+          nextHops: [NH1],
+          cookie: pathCookie('r1', 'inet.0', '10.1.0.0', 24, NH1).toString(),
+          localPref: 200,
+        },
+      ],
     });
   });
 

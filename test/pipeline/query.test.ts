@@ -18,9 +18,18 @@ describe('parseRouteQuery', () => {
   });
 
   it('names the field and the reason of a bad query', () => {
-    expect(parse('{"prefix": "10.0.0.0/33"}')).toMatchObject({ ok: false, error: expect.stringMatching(/^payload\.prefix: .*out of range/) });
-    expect(parse('{"prefix": "10.0.0.0/8", "table": "inet6.0"}')).toMatchObject({ ok: false, error: expect.stringMatching(/^payload\.table: inet6\.0 holds IPv6/) });
-    expect(parse('{"orLonger": true}')).toMatchObject({ ok: false, error: 'payload.orLonger: needs a prefix to widen' });
+    expect(parse('{"prefix": "10.0.0.0/33"}')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^payload\.prefix: .*out of range/),
+    });
+    expect(parse('{"prefix": "10.0.0.0/8", "table": "inet6.0"}')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^payload\.table: inet6\.0 holds IPv6/),
+    });
+    expect(parse('{"orLonger": true}')).toMatchObject({
+      ok: false,
+      error: 'payload.orLonger: needs a prefix to widen',
+    });
     expect(parse('{"prefx": "10.0.0.0/8"}')).toMatchObject({ ok: false, error: 'payload.prefx: unknown field' });
     expect(parse('[1]')).toMatchObject({ ok: false, error: expect.stringMatching(/^payload: expected an object/) });
     expect(parse('{')).toMatchObject({ ok: false, error: expect.stringMatching(/^payload is not JSON/) });
@@ -34,7 +43,9 @@ describe('parseRouteQuery', () => {
 describe('queriedRoute', () => {
   it('shows the prefix with its length and the 64-bit cookie as decimal text', () => {
     const cookie = 2n ** 64n - 2n;
-    expect(queriedRoute({ table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie, nextHops: ['192.0.2.1'], med: 5 })).toEqual({
+    expect(
+      queriedRoute({ table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie, nextHops: ['192.0.2.1'], med: 5 }),
+    ).toEqual({
       prefix: '10.1.0.0/24',
       table: 'inet.0',
       nextHops: ['192.0.2.1'],

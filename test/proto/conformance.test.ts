@@ -33,7 +33,23 @@ interface Facts {
 }
 
 const root = path.resolve(import.meta.dirname, '../..');
-const SCALARS = new Set(['double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'bool', 'string', 'bytes']);
+const SCALARS = new Set([
+  'double',
+  'float',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
+]);
 
 function loadDialect(dialect: 'legacy' | 'jnx'): { facts: Facts; proto: protobuf.Root; dir: string } {
   const facts = JSON.parse(readFileSync(path.join(root, 'test/fixtures/jet-wire', `${dialect}.json`), 'utf8')) as Facts;
@@ -41,7 +57,12 @@ function loadDialect(dialect: 'legacy' | 'jnx'): { facts: Facts; proto: protobuf
   const proto = new protobuf.Root();
   proto.resolvePath = (_origin, target) =>
     path.isAbsolute(target) || target.startsWith('google/') ? target : path.join(dir, target);
-  proto.loadSync(readdirSync(dir).filter((f) => f.endsWith('.proto')).map((f) => path.join(dir, f)), { keepCase: true });
+  proto.loadSync(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.proto'))
+      .map((f) => path.join(dir, f)),
+    { keepCase: true },
+  );
   proto.resolveAll();
   return { facts, proto, dir };
 }
@@ -56,7 +77,11 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
   const { facts, proto, dir } = loadDialect(dialect);
 
   it('keeps the original file names and packages', () => {
-    expect(readdirSync(dir).filter((f) => f.endsWith('.proto')).sort()).toEqual(Object.keys(facts.files).sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.proto'))
+        .sort(),
+    ).toEqual(Object.keys(facts.files).sort());
     for (const [file, { packages }] of Object.entries(facts.files)) {
       const text = readFileSync(path.join(dir, file), 'utf8');
       expect(text, file).toMatch(new RegExp(`^package ${packages[0].replace(/\./g, '\\.')};$`, 'm'));
@@ -83,7 +108,14 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
     expect(type.fieldsArray.map((f) => f.name).sort()).toEqual(expected.map((f) => f.name).sort());
     for (const f of expected) {
       const field = type.fields[f.name];
-      expect({ name: f.name, number: field.id, type: typeName(field), repeated: field.repeated, oneof: field.partOf?.name, deprecated: field.options?.deprecated === true }).toEqual({
+      expect({
+        name: f.name,
+        number: field.id,
+        type: typeName(field),
+        repeated: field.repeated,
+        oneof: field.partOf?.name,
+        deprecated: field.options?.deprecated === true,
+      }).toEqual({
         name: f.name,
         number: f.number,
         type: f.type,

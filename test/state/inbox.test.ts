@@ -15,11 +15,16 @@ function tempFile(name = 'state.db-inbox'): string {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('SqliteInbox', () => {
-
   it('keeps unsettled messages across a reopen, in arrival order, with MQTT 5 reply details', () => {
     const file = tempFile();
     const inbox = new SqliteInbox(file);
-    const a = inbox.put({ topic: 'jet/r1/bgp/intent', payload: Buffer.from('{"prefix":"10.0.0.0/24"}'), qos: 1, responseTopic: 'app/reply', correlationData: Buffer.from('c1') });
+    const a = inbox.put({
+      topic: 'jet/r1/bgp/intent',
+      payload: Buffer.from('{"prefix":"10.0.0.0/24"}'),
+      qos: 1,
+      responseTopic: 'app/reply',
+      correlationData: Buffer.from('c1'),
+    });
     const b = inbox.put({ topic: 'jet/r1/bgp/intent', payload: Buffer.from('second'), qos: 1 });
     inbox.put({ topic: 'jet/r1/bgp/intent', payload: Buffer.from('third'), qos: 2 });
     inbox.settle(b);
@@ -28,7 +33,12 @@ describe('SqliteInbox', () => {
     const reopened = new SqliteInbox(file);
     const pending = reopened.pending();
     expect(pending.map((m) => m.payload.toString())).toEqual(['{"prefix":"10.0.0.0/24"}', 'third']);
-    expect(pending[0]).toMatchObject({ seq: a, responseTopic: 'app/reply', correlationData: Buffer.from('c1'), qos: 1 });
+    expect(pending[0]).toMatchObject({
+      seq: a,
+      responseTopic: 'app/reply',
+      correlationData: Buffer.from('c1'),
+      qos: 1,
+    });
     expect(pending[1].responseTopic).toBeUndefined();
     reopened.close();
   });
@@ -47,7 +57,9 @@ describe('SqliteInbox', () => {
 
   it('groups settlements and applies them on the next tick', async () => {
     const inbox = new SqliteInbox(tempFile());
-    const seqs = Array.from({ length: 50 }, (_, i) => inbox.put({ topic: 't', payload: Buffer.from(String(i)), qos: 1 }));
+    const seqs = Array.from({ length: 50 }, (_, i) =>
+      inbox.put({ topic: 't', payload: Buffer.from(String(i)), qos: 1 }),
+    );
     seqs.forEach((s) => inbox.settle(s));
     expect(inbox.pending()).toHaveLength(50);
     await new Promise((resolve) => setImmediate(resolve));
@@ -57,7 +69,6 @@ describe('SqliteInbox', () => {
 });
 
 describe('SqliteInbox file handling', () => {
-
   it('lives next to the state file', () => {
     expect(inboxFileFor('/var/lib/jetbridge/state.db')).toBe('/var/lib/jetbridge/state.db-inbox');
     expect(inboxFileFor(':memory:')).toBe(':memory:');
@@ -80,7 +91,9 @@ describe('SqliteInbox file handling', () => {
     const first = new SqliteInbox(file);
     first.put({ topic: 't', payload: Buffer.from('kept'), qos: 1 });
     try {
-      expect(() => new SqliteInbox(file, { busyTimeoutMs: 0 })).toThrow(/inbox file .*state\.db-inbox is in use by another process/);
+      expect(() => new SqliteInbox(file, { busyTimeoutMs: 0 })).toThrow(
+        /inbox file .*state\.db-inbox is in use by another process/,
+      );
     } finally {
       first.close();
     }
@@ -93,8 +106,12 @@ describe('SqliteInbox file handling', () => {
   it('takes over the requests an earlier version kept in the state file, in order, ahead of new ones', () => {
     const stateFile = tempFile('state.db');
     const old = new Database(stateFile);
-    old.exec('CREATE TABLE inbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, response_topic TEXT, correlation_data BLOB)');
-    const insert = old.prepare('INSERT INTO inbox (topic, payload, qos, response_topic, correlation_data) VALUES (?, ?, ?, ?, ?)');
+    old.exec(
+      'CREATE TABLE inbox (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, response_topic TEXT, correlation_data BLOB)',
+    );
+    const insert = old.prepare(
+      'INSERT INTO inbox (topic, payload, qos, response_topic, correlation_data) VALUES (?, ?, ?, ?, ?)',
+    );
     insert.run('jet/r1/bgp/intent', Buffer.from('old-1'), 1, 'app/reply', Buffer.from('c1'));
     insert.run('jet/r1/bgp/intent', Buffer.from('old-2'), 2, null, null);
     old.close();

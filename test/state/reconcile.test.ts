@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { BgpPath } from '../../src/jet/model.js';
 import { chunk, planReconcile, samePath } from '../../src/state/reconcile.js';
 
-const base: BgpPath = { table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie: 1n, nextHops: ['10.0.0.1'], localPref: 200 };
+const base: BgpPath = {
+  table: 'inet.0',
+  prefix: '10.1.0.0',
+  length: 24,
+  cookie: 1n,
+  nextHops: ['10.0.0.1'],
+  localPref: 200,
+};
 const ours = (p: BgpPath) => p.cookie < 100n;
 
 describe('planReconcile', () => {

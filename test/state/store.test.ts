@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BgpPath } from '../../src/jet/model.js';
 import { SqliteProgrammedStore } from '../../src/state/store.js';
 
-const path1: BgpPath = { table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie: 2n ** 64n - 3n, nextHops: ['10.0.0.1'], localPref: 200, communities: ['65000:1'] };
+const path1: BgpPath = {
+  table: 'inet.0',
+  prefix: '10.1.0.0',
+  length: 24,
+  cookie: 2n ** 64n - 3n,
+  nextHops: ['10.0.0.1'],
+  localPref: 200,
+  communities: ['65000:1'],
+};
 const path2: BgpPath = { ...path1, cookie: 7n, nextHops: ['10.0.0.2'] };
 
 describe('SqliteProgrammedStore', () => {
@@ -32,9 +40,16 @@ describe('SqliteProgrammedStore', () => {
   it('keeps every path of a batch larger than one multi-row statement, and replaces them', () => {
     const file = tempFile();
     const store = new SqliteProgrammedStore(file);
-    const paths = Array.from({ length: 250 }, (_, i): BgpPath => ({ ...path1, prefix: `10.${i >> 8}.${i & 255}.0`, cookie: BigInt(i + 1) }));
+    const paths = Array.from(
+      { length: 250 },
+      (_, i): BgpPath => ({ ...path1, prefix: `10.${i >> 8}.${i & 255}.0`, cookie: BigInt(i + 1) }),
+    );
     store.apply('r1', paths, []);
-    store.apply('r1', paths.slice(0, 120).map((p) => ({ ...p, localPref: 50 })), []);
+    store.apply(
+      'r1',
+      paths.slice(0, 120).map((p) => ({ ...p, localPref: 50 })),
+      [],
+    );
     store.close();
 
     const reopened = new SqliteProgrammedStore(file);
@@ -48,7 +63,11 @@ describe('SqliteProgrammedStore', () => {
     new SqliteProgrammedStore(file).close();
     const db = new Database(file);
     const old = { ...path1, cookie: path1.cookie.toString() };
-    db.prepare('INSERT INTO programmed (device, path_key, path) VALUES (?, ?, ?)').run('r1', `inet.0|10.1.0.0/24|${path1.cookie}`, JSON.stringify(old));
+    db.prepare('INSERT INTO programmed (device, path_key, path) VALUES (?, ?, ?)').run(
+      'r1',
+      `inet.0|10.1.0.0/24|${path1.cookie}`,
+      JSON.stringify(old),
+    );
     db.close();
 
     const store = new SqliteProgrammedStore(file);
@@ -82,7 +101,11 @@ describe('SqliteProgrammedStore under kill -9', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'jetbridge-kill-'));
     const file = path.join(dir, 'state.db');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/store-writer.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/store-writer.ts'), file],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let committed = -1;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('writer made no progress')), 15_000);

@@ -6,8 +6,16 @@ import type { BgpPath } from '../../src/jet/model.js';
 import { SqliteProgrammedStore } from '../../src/state/store.js';
 import { ThreadedProgrammedStore } from '../../src/state/threaded-store.js';
 
-const base: BgpPath = { table: 'inet.0', prefix: '10.1.0.0', length: 24, cookie: 2n ** 64n - 5n, nextHops: ['10.0.0.1'], localPref: 200 };
-const paths = (n: number): BgpPath[] => Array.from({ length: n }, (_, i) => ({ ...base, prefix: `10.${i >> 8}.${i & 255}.0`, cookie: BigInt(i + 1) }));
+const base: BgpPath = {
+  table: 'inet.0',
+  prefix: '10.1.0.0',
+  length: 24,
+  cookie: 2n ** 64n - 5n,
+  nextHops: ['10.0.0.1'],
+  localPref: 200,
+};
+const paths = (n: number): BgpPath[] =>
+  Array.from({ length: n }, (_, i) => ({ ...base, prefix: `10.${i >> 8}.${i & 255}.0`, cookie: BigInt(i + 1) }));
 const byCookie = (a: BgpPath, b: BgpPath) => Number(a.cookie - b.cookie);
 
 describe('ThreadedProgrammedStore', { timeout: 20_000 }, () => {
@@ -41,7 +49,9 @@ describe('ThreadedProgrammedStore', { timeout: 20_000 }, () => {
   it('refuses to open a state file that cannot be created, saying which and why', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'not-a-folder'), '');
-    await expect(ThreadedProgrammedStore.open(path.join(dir, 'not-a-folder', 'state.db'))).rejects.toThrow(/cannot open the state file .*not-a-folder\/state\.db: /);
+    await expect(ThreadedProgrammedStore.open(path.join(dir, 'not-a-folder', 'state.db'))).rejects.toThrow(
+      /cannot open the state file .*not-a-folder\/state\.db: /,
+    );
   });
 
   it('rejects requests made after close instead of losing them silently', async () => {

@@ -2,7 +2,13 @@
  * Adapters from grpc-js's callback and stream call styles to promises, async
  * iterables and observables, each call with its own deadline.
  */
-import { Metadata, type CallOptions, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  type CallOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 
 /** The full-argument overload every generated unary client method has. */
@@ -14,7 +20,11 @@ type UnaryMethod<Request, Reply> = (
 ) => ClientUnaryCall;
 
 /** Runs a unary call; rejects with the grpc-js ServiceError (its `code` says why). */
-export function unaryCall<Request, Reply>(method: UnaryMethod<Request, Reply>, request: Request, deadline: Date): Promise<Reply> {
+export function unaryCall<Request, Reply>(
+  method: UnaryMethod<Request, Reply>,
+  request: Request,
+  deadline: Date,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     method(request, new Metadata(), { deadline }, (error, reply) => (error ? reject(error) : resolve(reply)));
   });

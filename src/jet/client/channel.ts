@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectivityState, credentials, type ChannelCredentials, type ChannelInterface, type ChannelOptions } from '@grpc/grpc-js';
+import {
+  connectivityState,
+  credentials,
+  type ChannelCredentials,
+  type ChannelInterface,
+  type ChannelOptions,
+} from '@grpc/grpc-js';
 
 /** TLS material as file paths. A client certificate and its key go together (mutual TLS). */
 export interface JetTlsOptions {

@@ -34,7 +34,11 @@ const OUT_FORMATS: Record<OpCommandFormat, OpCommandOutputFormat> = {
 const failed = (status: RpcStatus | undefined): boolean => status?.code === StatusCode.FAILURE;
 
 /** Throws unless both the common status and the sub-code say success. */
-function check(rpc: string, reply: { status?: RpcStatus | undefined; subCode: number }, names: Record<number, string>): void {
+function check(
+  rpc: string,
+  reply: { status?: RpcStatus | undefined; subCode: number },
+  names: Record<number, string>,
+): void {
   if (reply.subCode !== 0 || failed(reply.status)) {
     throw new JetStatusError(rpc, names[reply.subCode] ?? String(reply.subCode), reply.subCode, reply.status?.message);
   }
@@ -75,7 +79,10 @@ export class JnxJetRpc implements JetRpc {
   }
 
   async initialize(deadline: Date): Promise<InitializeOutcome> {
-    const request = { defaultAddressFormat: AddressFormat.ADDRESS_STRING, defaultTableFormat: RouteTableFormat.TABLE_STRING };
+    const request = {
+      defaultAddressFormat: AddressFormat.ADDRESS_STRING,
+      defaultTableFormat: RouteTableFormat.TABLE_STRING,
+    };
     const reply = await unaryCall(this.bgp.initialize.bind(this.bgp), request, deadline);
     const rebound = reply.subCode === InitStatus.SUCCESS_STATE_REBOUND;
     const status = InitStatus[reply.subCode] ?? String(reply.subCode);
@@ -103,7 +110,12 @@ export class JnxJetRpc implements JetRpc {
   }
 
   async *get(match: PathMatch, routeCount: number, deadline: Date): AsyncIterable<BgpPath[]> {
-    const request = { route: codec.encodeMatch(match), orLonger: match.orLonger ?? false, activeOnly: false, routeCount };
+    const request = {
+      route: codec.encodeMatch(match),
+      orLonger: match.orLonger ?? false,
+      activeOnly: false,
+      routeCount,
+    };
     for await (const reply of streamReplies(this.bgp.routeGet(request, { deadline }))) {
       // Nothing matching is an empty answer, not a failure.
       if (reply.subCode === GetStatus.ROUTE_NOT_FOUND) continue;
@@ -120,7 +132,8 @@ export class JnxJetRpc implements JetRpc {
     const request = { cliCommand: command, outFormat: OUT_FORMATS[format] };
     let output = '';
     for await (const part of streamReplies(this.management.opCommandGet(request, { deadline }))) {
-      if (failed(part.status)) throw new JetStatusError('OpCommandGet', 'FAILURE', StatusCode.FAILURE, part.status?.message);
+      if (failed(part.status))
+        throw new JetStatusError('OpCommandGet', 'FAILURE', StatusCode.FAILURE, part.status?.message);
       output += part.data;
     }
     return output;

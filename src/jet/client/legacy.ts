@@ -35,7 +35,11 @@ function operOutcome(reply: BgpRouteOperReply): OperOutcome {
 
 function monitorEntries(reply: BgpRouteMonitorRegisterReply): MonitorEntry[] {
   if (reply.status !== RegisterStatus.SUCCESS) {
-    throw new JetStatusError('BgpRouteMonitorRegister', RegisterStatus[reply.status] ?? String(reply.status), reply.status);
+    throw new JetStatusError(
+      'BgpRouteMonitorRegister',
+      RegisterStatus[reply.status] ?? String(reply.status),
+      reply.status,
+    );
   }
   return reply.monitorEntries.map((entry) => {
     const op = codec.monitorOpOf(entry.operation);
@@ -88,9 +92,13 @@ export class LegacyJetRpc implements JetRpc {
       case 'add':
         return operOutcome(await unaryCall(this.bgp.bgpRouteAdd.bind(this.bgp), this.update(request.paths), deadline));
       case 'modify':
-        return operOutcome(await unaryCall(this.bgp.bgpRouteModify.bind(this.bgp), this.update(request.paths), deadline));
+        return operOutcome(
+          await unaryCall(this.bgp.bgpRouteModify.bind(this.bgp), this.update(request.paths), deadline),
+        );
       case 'update':
-        return operOutcome(await unaryCall(this.bgp.bgpRouteUpdate.bind(this.bgp), this.update(request.paths), deadline));
+        return operOutcome(
+          await unaryCall(this.bgp.bgpRouteUpdate.bind(this.bgp), this.update(request.paths), deadline),
+        );
     }
   }
 
@@ -127,7 +135,12 @@ export class LegacyJetRpc implements JetRpc {
     let output = '';
     for await (const part of streamReplies(this.management.executeOpCommand(request, { deadline }))) {
       if (part.status !== JunosRpcResponseTypes.SUCCESS) {
-        throw new JetStatusError('ExecuteOpCommand', JunosRpcResponseTypes[part.status] ?? String(part.status), part.status, part.message);
+        throw new JetStatusError(
+          'ExecuteOpCommand',
+          JunosRpcResponseTypes[part.status] ?? String(part.status),
+          part.status,
+          part.message,
+        );
       }
       output += part.data;
     }

@@ -34,7 +34,8 @@ function routeMatch(m: PathMatch, communities?: string[]): RouteMatch {
     table: table(m.table),
     protocol: RouteProtoType.PROTO_BGP_STATIC,
     cookie: m.cookie ?? 0n,
-    communities: communities === undefined ? undefined : { communities: communities.map((community) => ({ community })) },
+    communities:
+      communities === undefined ? undefined : { communities: communities.map((community) => ({ community })) },
   };
 }
 
@@ -62,7 +63,12 @@ export const jnxCodec: DialectCodec<RouteEntry, RouteMatch> = {
       routeType: p.peerType === 'external' ? PeerType.BGP_EXTERNAL : PeerType.BGP_INTERNAL,
       routeFlags:
         p.noAdvertise || p.noExport
-          ? { noAdvertise: !!p.noAdvertise, noExport: !!p.noExport, useNexthopReject: false, useNexthopFictitious: false }
+          ? {
+              noAdvertise: !!p.noAdvertise,
+              noExport: !!p.noExport,
+              useNexthopReject: false,
+              useNexthopFictitious: false,
+            }
           : undefined,
       addrFamilyData: undefined,
       tunnelAttributes: undefined,

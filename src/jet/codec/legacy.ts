@@ -65,7 +65,12 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
       routeType: p.peerType === 'external' ? BgpPeerType.BGP_EXTERNAL : BgpPeerType.BGP_INTERNAL,
       routeFlags:
         p.noAdvertise || p.noExport
-          ? { noAdvertise: !!p.noAdvertise, noExport: !!p.noExport, useNexthopReject: false, useNexthopFictitious: false }
+          ? {
+              noAdvertise: !!p.noAdvertise,
+              noExport: !!p.noExport,
+              useNexthopReject: false,
+              useNexthopFictitious: false,
+            }
           : undefined,
       routeData: undefined,
       tunnelAttributes: undefined,

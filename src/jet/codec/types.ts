@@ -29,7 +29,9 @@ export interface DialectCodec<Entry, Match> {
 }
 
 /** Status-name lookups over one dialect's route-operation enum. */
-export function operStatuses(statusEnum: Record<string | number, string | number>): Pick<DialectCodec<unknown, unknown>, 'operStatusCode' | 'operStatusName'> {
+export function operStatuses(
+  statusEnum: Record<string | number, string | number>,
+): Pick<DialectCodec<unknown, unknown>, 'operStatusCode' | 'operStatusName'> {
   return {
     operStatusCode: (name) => (typeof statusEnum[name] === 'number' ? (statusEnum[name] as number) : undefined),
     operStatusName: (code) => (typeof statusEnum[code] === 'string' ? (statusEnum[code] as string) : `UNKNOWN_${code}`),
@@ -37,13 +39,20 @@ export function operStatuses(statusEnum: Record<string | number, string | number
 }
 
 /** Monitor-operation mapping both ways, from one dialect's table; unknown codes read as updates. */
-export function monitorOps(codes: Record<MonitorOp, number>): Pick<DialectCodec<unknown, unknown>, 'monitorOpCode' | 'monitorOpOf'> {
+export function monitorOps(
+  codes: Record<MonitorOp, number>,
+): Pick<DialectCodec<unknown, unknown>, 'monitorOpCode' | 'monitorOpOf'> {
   const byCode = new Map(Object.entries(codes).map(([op, code]) => [code, op as MonitorOp]));
   return { monitorOpCode: (op) => codes[op], monitorOpOf: (code) => byCode.get(code) ?? 'update' };
 }
 
 /** A decoded match; only the fields the request set. */
-export function wireMatch(destPrefix: Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0], length: number, table: string | undefined, cookie: bigint): WireMatch {
+export function wireMatch(
+  destPrefix: Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0],
+  length: number,
+  table: string | undefined,
+  cookie: bigint,
+): WireMatch {
   const match: WireMatch = {};
   if (destPrefix) {
     match.family = prefixFamily(destPrefix);

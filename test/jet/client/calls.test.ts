@@ -27,7 +27,11 @@ describe('observeStream', () => {
     const call = fakeCall();
     const paused$ = new BehaviorSubject(false);
     const seen: number[] = [];
-    const subscription = observeStream(() => asCall(call), (reply: Reply) => reply.items, paused$).subscribe((n) => seen.push(n));
+    const subscription = observeStream(
+      () => asCall(call),
+      (reply: Reply) => reply.items,
+      paused$,
+    ).subscribe((n) => seen.push(n));
 
     call.write({ items: [1, 2] });
     await flush();
@@ -50,7 +54,11 @@ describe('observeStream', () => {
     const call = fakeCall();
     const paused$ = new BehaviorSubject(false);
     const seen: number[] = [];
-    const subscription = observeStream(() => asCall(call), (reply: Reply) => reply.items, paused$).subscribe((n) => {
+    const subscription = observeStream(
+      () => asCall(call),
+      (reply: Reply) => reply.items,
+      paused$,
+    ).subscribe((n) => {
       seen.push(n);
       // The consumer asks to pause on the first item, as a full relay queue does.
       if (n === 1) paused$.next(true);
@@ -69,7 +77,11 @@ describe('observeStream', () => {
   it('stops following paused$ and cancels the call on unsubscribe', () => {
     const call = fakeCall();
     const paused$ = new BehaviorSubject(false);
-    const subscription = observeStream(() => asCall(call), (reply: Reply) => reply.items, paused$).subscribe();
+    const subscription = observeStream(
+      () => asCall(call),
+      (reply: Reply) => reply.items,
+      paused$,
+    ).subscribe();
     expect(paused$.observed).toBe(true);
 
     subscription.unsubscribe();
@@ -80,7 +92,10 @@ describe('observeStream', () => {
   it('flows without a paused$', async () => {
     const call = fakeCall();
     const seen: number[] = [];
-    const subscription = observeStream(() => asCall(call), (reply: Reply) => reply.items).subscribe((n) => seen.push(n));
+    const subscription = observeStream(
+      () => asCall(call),
+      (reply: Reply) => reply.items,
+    ).subscribe((n) => seen.push(n));
     call.write({ items: [7] });
     await flush();
     expect(seen).toEqual([7]);
