@@ -1,24 +1,26 @@
 #!/usr/bin/env node
 /**
  * The `jetbridge` command: `run` (the bridge), `emulator` (a JET emulator),
- * `validate` (a config file), and the MQTT client tools `send`, `watch`,
+ * `validate` (a config file), `schema` (the config's JSON Schema), and the MQTT client tools `send`, `watch`,
  * `routes` and `apply`. Exit codes are in src/cli/exit.ts.
  */
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './cli/client-commands.js';
 import { CliExit, ExitCode } from './cli/exit.js';
-import { registerRunCommand, registerValidateCommand } from './cli/bridge-commands.js';
+import { registerRunCommand, registerSchemaCommand, registerValidateCommand } from './cli/bridge-commands.js';
 import { registerEmulatorCommand } from './emulator/main.js';
+import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('jetbridge')
     .description('MQTT-to-JET bridge for Juniper routers, with a JET emulator')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
   registerRunCommand(program);
   registerEmulatorCommand(program);
   registerValidateCommand(program);
+  registerSchemaCommand(program);
   registerClientCommands(program);
   return program;
 }

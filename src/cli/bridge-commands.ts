@@ -1,6 +1,7 @@
-/** `jetbridge run` and `jetbridge validate`: the bridge itself and its config check. */
+/** `jetbridge run`, `validate` and `schema`: the bridge itself, its config check and the config's JSON Schema. */
 import type { Command } from 'commander';
 import { startBridge } from '../bridge.js';
+import { CONFIG_SCHEMA_FILE, configJsonSchema } from '../config/json-schema.js';
 import { createLogger } from '../logging.js';
 import { loadConfigFile } from './config-file.js';
 import { ExitCode } from './exit.js';
@@ -44,5 +45,14 @@ export function registerValidateCommand(program: Command): void {
       process.stdout.write(
         `${file} is valid: broker ${config.mqtt.url}, topic prefix "${config.mqtt.topicPrefix}", devices ${devices}\n`,
       );
+    });
+}
+
+export function registerSchemaCommand(program: Command): void {
+  program
+    .command('schema')
+    .description(`print the JSON Schema of the config file (committed as ${CONFIG_SCHEMA_FILE})`)
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 }

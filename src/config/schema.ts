@@ -23,6 +23,27 @@ export interface SchemaContext {
   hostname: string;
 }
 
+/**
+ * How a field is written in a config file, for the fields whose zod schema
+ * cannot say it to a JSON Schema: values normalised before validation
+ * (`events: true`, `protocolVersion: "3.1.1"`), secrets resolved at load time,
+ * defaults that depend on the machine. json-schema.ts puts these in place.
+ */
+export const writtenForms = z.registry<{ form: z.core.JSONSchema.BaseSchema }>();
+
+const SECRET_FORM: z.core.JSONSchema.BaseSchema = {
+  description: 'a secret: the text itself, "${ENV_NAME}" to read an environment variable, or {"file": "path"}',
+  anyOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      properties: { file: { type: 'string', minLength: 1 } },
+      required: ['file'],
+      additionalProperties: false,
+    },
+  ],
+};
+
 export const DEFAULT_JET_PORT = 32767;
 const DEVICE_NAME = /^[A-Za-z0-9_.-]+$/;
 const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -118,7 +139,7 @@ function mqttUrl() {
 }
 
 function secret(context: SchemaContext) {
-  return z.unknown().transform((spec, ctx): Secret => {
+  const schema = z.unknown().transform((spec, ctx): Secret => {
     try {
       return resolveSecret(spec, context.env, context.baseDir);
     } catch (error) {
@@ -126,6 +147,7 @@ function secret(context: SchemaContext) {
       return z.NEVER;
     }
   });
+  return schema.register(writtenForms, { form: SECRET_FORM });
 }
 
 function filePath(context: SchemaContext) {
@@ -166,16 +188,26 @@ const PROTOCOL_VERSION_NAMES: ReadonlyMap<unknown, number> = new Map([
   ['4', 4],
   ['3.1.1', 4],
 ]);
-const protocolVersion = z.preprocess(
-  (value) => PROTOCOL_VERSION_NAMES.get(value) ?? value,
-  z.literal([5, 4], { error: 'expected 5 or 4 (MQTT 3.1.1); "5" and "3.1.1" are accepted too' }),
-);
+const protocolVersion = z
+  .preprocess(
+    (value) => PROTOCOL_VERSION_NAMES.get(value) ?? value,
+    z.literal([5, 4], { error: 'expected 5 or 4 (MQTT 3.1.1); "5" and "3.1.1" are accepted too' }),
+  )
+  .register(writtenForms, {
+    form: { description: 'MQTT 5, or 4 (MQTT 3.1.1)', enum: [5, 4, '5', '4', '3.1.1'], default: 5 },
+  });
 
 function mqttSection(context: SchemaContext) {
   return z.strictObject({
     url: mqttUrl().default('mqtt://127.0.0.1:1883'),
     protocolVersion: protocolVersion.default(5),
-    clientId: nonEmpty.default(`jetbridge-${context.hostname}`),
+    clientId: nonEmpty.default(`jetbridge-${context.hostname}`).register(writtenForms, {
+      form: {
+        type: 'string',
+        minLength: 1,
+        description: 'default jetbridge-<hostname>; set it fixed in production so the persistent session survives',
+      },
+    }),
     username: nonEmpty.optional(),
     password: secret(context).optional(),
     tls: mqttTls(context).optional(),
@@ -203,19 +235,24 @@ function topicPrefix() {
 }
 
 /** `events: true | false | {rib?, queueLimit?, overflow?}`, normalised to an object with `enabled`. */
+const eventsObject = z.strictObject(
+  {
+    enabled: z.boolean().default(true),
+    rib: z.boolean().default(false),
+    queueLimit: positiveInt.default(10_000),
+    overflow: z.enum(['block', 'drop-oldest']).default('block'),
+  },
+  { error: 'expected true, false or an object {rib, queueLimit, overflow}' },
+);
 const eventsSection = z
-  .preprocess(
-    (value) => (typeof value === 'boolean' ? { enabled: value } : value),
-    z.strictObject(
-      {
-        enabled: z.boolean().default(true),
-        rib: z.boolean().default(false),
-        queueLimit: positiveInt.default(10_000),
-        overflow: z.enum(['block', 'drop-oldest']).default('block'),
-      },
-      { error: 'expected true, false or an object {rib, queueLimit, overflow}' },
-    ),
-  )
+  .preprocess((value) => (typeof value === 'boolean' ? { enabled: value } : value), eventsObject)
+  .register(writtenForms, {
+    form: {
+      description: 'relay BGP monitoring events: true, false, or {rib, queueLimit, overflow}',
+      anyOf: [{ type: 'boolean' }, z.toJSONSchema(eventsObject, { io: 'input' })],
+      default: false,
+    },
+  })
   .prefault(false);
 
 function deviceTls(context: SchemaContext) {
@@ -361,16 +398,21 @@ function checkDevices(
 export function createConfigSchema(context: SchemaContext) {
   return z
     .strictObject({
-      mqtt: mqttSection(context).prefault({}),
-      devices: z.array(deviceSection(context)).min(1, { error: 'at least one device is required' }),
-      emulator: emulatorSection(context).prefault({}),
-      pipeline: pipelineSection.prefault({}),
-      state: stateSection(context).prefault({}),
-      http: httpSection.prefault({}),
-      log: logSection.prefault({}),
+      // Editors read it to find bridge.config.schema.json; the bridge ignores it.
+      $schema: z.string().optional().describe('the JSON Schema this file follows, for editors'),
+      mqtt: mqttSection(context).prefault({}).describe('the MQTT broker the bridge connects to, and its topics'),
+      devices: z
+        .array(deviceSection(context))
+        .min(1, { error: 'at least one device is required' })
+        .describe('the routers the bridge programs, each a JET server'),
+      emulator: emulatorSection(context).prefault({}).describe('an in-process JET emulator impersonating devices'),
+      pipeline: pipelineSection.prefault({}).describe('coalescing, batching, concurrency and retries'),
+      state: stateSection(context).prefault({}).describe('where the inbox and the programmed state are kept'),
+      http: httpSection.prefault({}).describe('the metrics and health endpoints'),
+      log: logSection.prefault({}).describe('logging'),
     })
     .superRefine(checkDevices)
-    .transform(({ emulator, ...config }) => ({
+    .transform(({ emulator, $schema: _schema, ...config }) => ({
       ...config,
       // The emulator impersonates every configured device unless told which.
       emulator: { ...emulator, devices: emulator.devices ?? config.devices.map((device) => device.name) },

@@ -3,7 +3,7 @@
  * `validate`, and the exit codes scripts rely on for bad usage (2) and an
  * unreachable broker (3). Each case runs the real CLI as a child process.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<[command: string, options: string[]]> = [
   ['run', ['--config', '--drain-timeout']],
   ['emulator', ['--host', '--port', '--dialect', '--user', '--admin-port', '--no-admin', '--tls-dir', '--notify-mqtt']],
   ['validate', []],
+  ['schema', []],
   ['send', ['--device', '--file', ...BROKER_FLAGS]],
   ['routes', ['--match', '--or-longer', '--json', ...BROKER_FLAGS]],
   ['apply', ['--device', '--withdraw', '--chunk', ...BROKER_FLAGS]],
@@ -42,6 +43,15 @@ describe('jetbridge --help', () => {
       if (options.includes('--mqtt3')) expect(stdout).toMatch(/^Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /m);
     },
   );
+});
+
+describe('jetbridge --version', () => {
+  it('prints the version of package.json', { timeout: 30_000 }, async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
 });
 
 describe('jetbridge validate', () => {
