@@ -9,7 +9,8 @@
  *   POST   /peer-routes        inject peer routes: an array of intent-shaped routes
  *   DELETE /peer-routes        withdraw peer routes: an array of {"prefix", "table"?}
  *   POST   /notify             {"topic", "event"}: publish a jet-event through the notifier
- *   POST   /faults             {"latencyMs"?, "unavailable"?, "tryAgain"?, "dropConnections"?}; {} clears
+ *   POST   /faults             {"latencyMs"?, "unavailable"?, "tryAgain"?, "dropConnections"?,
+ *                               "reject"?: {"prefixes", "status", "ops"?}}; {} clears
  *
  * Routes are written as `{table, prefix: "10.1.0.0/24", cookie: "<decimal>",
  * nextHops, <attributes>, owner}`: the cookie is text because it is a 64-bit
@@ -27,6 +28,7 @@ import { parseIntentPayload } from '../intent/parse.js';
 import { AddressSyntaxError, defaultTable, familyName, parsePrefix, quote, tableFamily } from '../intent/syntax.js';
 import { PeerRouteError, type JetEmulator, type PeerRouteInput } from './emulator.js';
 import type { JetEventInput } from './notify.js';
+import { RejectFaultError, ROUTE_OPERATIONS } from './route-faults.js';
 
 /** What the admin API needs of the emulator. */
 export type AdminEmulator = Pick<
@@ -235,11 +237,23 @@ const faultsSchema = z.strictObject({
   unavailable: z.boolean().optional(),
   tryAgain: z.boolean().optional(),
   dropConnections: z.boolean().optional(),
+  reject: z
+    .strictObject({
+      prefixes: z.array(z.string()).min(1),
+      status: z.string(),
+      ops: z.array(z.enum(ROUTE_OPERATIONS)).min(1).optional(),
+    })
+    .optional(),
 });
 
 async function setFaults(emulator: AdminEmulator, request: Request): Promise<unknown> {
   const faults = validate(faultsSchema, parseJson(await request.body()), '');
-  emulator.setFaults(faults);
+  try {
+    emulator.setFaults(faults);
+  } catch (error) {
+    if (error instanceof RejectFaultError) throw new HttpError(400, `reject.${error.message}`);
+    throw error;
+  }
   return { faults };
 }
 

@@ -21,6 +21,7 @@ import { addLegacyServices } from './legacy-service.js';
 import type { ProgrammedRoute } from './rib.js';
 import { KnownTables, Rejection, type ValidationStatus } from './validation.js';
 
+export { RejectFaultError, type RejectFault } from './route-faults.js';
 export type { ClientEvent, Faults, OpCommandHandler, OpCommandResult, RequestEvent, RouteEvent } from './jsd.js';
 export type { ProgrammedRoute } from './rib.js';
 
@@ -272,10 +273,13 @@ export class JetEmulator {
     return this.jsd.peers.routes();
   }
 
-  /** Replaces the active faults; `{}` clears them. `dropConnections` acts once, now. */
+  /**
+   * Replaces the active faults; `{}` clears them. `dropConnections` acts once,
+   * now. An unusable `reject` throws RejectFaultError and changes nothing.
+   */
   setFaults(faults: Faults): void {
-    this.log.info({ faults }, 'faults set');
     this.jsd.setFaults(faults);
+    this.log.info({ faults }, 'faults set');
   }
 
   /** Destroys every client connection, as a network failure would; clients' purge timers start. */

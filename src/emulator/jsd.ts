@@ -22,6 +22,7 @@ import {
   type OperStatus,
   type RouteChange,
 } from './routing.js';
+import { compileRejectFault, type RejectFault } from './route-faults.js';
 import { Rejection, RouteValidator, type KnownTables } from './validation.js';
 
 /** Faults a test can switch on to see how a client copes. */
@@ -34,6 +35,8 @@ export interface Faults {
   tryAgain?: boolean;
   /** Destroy every client connection now (one-shot; not remembered). */
   dropConnections?: boolean;
+  /** Refuse routes inside these prefixes with this status on these operations (first-error abort). */
+  reject?: RejectFault;
 }
 
 export interface OpCommandResult {
@@ -138,9 +141,12 @@ export class Jsd {
     });
   }
 
+  /** Replaces the faults; throws RejectFaultError (changing nothing) for an unusable `reject`. */
   setFaults(faults: Faults): void {
     const { dropConnections, ...lasting } = faults;
+    const rule = lasting.reject && compileRejectFault(lasting.reject);
     this.faults = lasting;
+    this.programmer.rejectRule = rule;
     if (dropConnections) this.dropConnections();
   }
 

@@ -42,8 +42,19 @@ const OUTPUT_FORMATS: Partial<Record<OperationFormatType, OpCommandFormat>> = {
   [OperationFormatType.OPERATION_FORMAT_CLI]: 'text',
 };
 
+/**
+ * The classic enum's number for a neutral status name. The jnx-only names a
+ * route fault may choose map to the classic name of the same meaning, or, for
+ * the few tunnel statuses the classic API lacks, to INTERNAL_ERROR.
+ */
+function operStatusCode(name: OperResult['status']): OperStatus {
+  if (name === 'REQUEST_NOT_DONE') return OperStatus.TRY_AGAIN;
+  const code: unknown = OperStatus[name as keyof typeof OperStatus];
+  return typeof code === 'number' ? code : OperStatus.INTERNAL_ERROR;
+}
+
 function operReply(result: OperResult): BgpRouteOperReply {
-  return { status: OperStatus[result.status], operationsCompleted: result.completed };
+  return { status: operStatusCode(result.status), operationsCompleted: result.completed };
 }
 
 function monitorReply(entries: MonitorEntry[]): BgpRouteMonitorRegisterReply {

@@ -13,6 +13,7 @@ import {
   type RouteOperation,
 } from '../jet/model.js';
 import type { ProgrammedRoute, Rib } from './rib.js';
+import type { JetOperStatusName, RejectRule } from './route-faults.js';
 import { Rejection, type RouteValidator, type ValidationStatus } from './validation.js';
 
 /** The most routes one Get reply carries, and the batch size when the client asks for 0. */
@@ -26,7 +27,8 @@ export type OperStatus =
   | 'ROUTE_EXISTS'
   | 'ROUTE_NOT_FOUND'
   | 'TRY_AGAIN'
-  | ValidationStatus;
+  | ValidationStatus
+  | JetOperStatusName;
 
 export type GetStatus =
   | 'SUCCESS'
@@ -86,6 +88,9 @@ function requestSizeProblem(count: number): OperResult | undefined {
  * (ROUTE_NOT_FOUND: a client sees and changes only its own paths).
  */
 export class RouteProgrammer {
+  /** The route-level fault in force: routes it covers are refused with its status. */
+  rejectRule: RejectRule | undefined;
+
   constructor(
     private readonly rib: Rib,
     private readonly validator: RouteValidator,
@@ -101,10 +106,24 @@ export class RouteProgrammer {
     for (const [i, wire] of paths.entries()) {
       const route = this.validator.path(wire, { owner, since });
       if (route instanceof Rejection) return refusal(route.status, i, wire, route.message);
+      const injected = this.injectedRefusal(op, i, route);
+      if (injected) return injected;
       const failure = this.applyOne(owner, op, route);
       if (failure) return refusal(failure, i, route, KEY_PROBLEMS[failure]);
     }
     return { status: 'SUCCESS', completed: paths.length };
+  }
+
+  /** The refusal the route-level fault gives request item `index`, if it covers it. */
+  private injectedRefusal(
+    op: RouteOperation,
+    index: number,
+    destination: { prefix: string; length: number },
+  ): OperResult | undefined {
+    const rule = this.rejectRule;
+    const inside = rule?.refuses(op, destination);
+    if (!rule || inside === undefined) return undefined;
+    return refusal(rule.status, index, destination, `refused inside ${inside} (route fault injected)`);
   }
 
   private applyOne(
@@ -133,6 +152,8 @@ export class RouteProgrammer {
     for (const [i, match] of matches.entries()) {
       const key = this.validator.key(match);
       if (key instanceof Rejection) return refusal(key.status, i, match, key.message);
+      const injected = this.injectedRefusal('remove', i, key);
+      if (injected) return injected;
       const removed = orLonger
         ? this.removeUnder(owner, key)
         : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });

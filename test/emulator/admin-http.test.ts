@@ -192,6 +192,28 @@ describe('POST /faults', () => {
     expect((await http('GET', '/routes?prefix=10.201.0.0/24')).json).toEqual([]);
   });
 
+  it('refuses routes inside the reject prefixes with the chosen status, and {} clears', async () => {
+    const reject = { prefixes: ['10.202.0.0/16'], status: 'NEXTHOP_ADDRESS_INVALID', ops: ['add'] };
+    expect(await http('POST', '/faults', { reject })).toEqual({ status: 200, json: { faults: { reject } } });
+    expect(await client.add(seedPaths('10.202.1.0', 1n))).toBe('NEXTHOP_ADDRESS_INVALID');
+    expect((await http('GET', '/routes?prefix=10.202.1.0/24')).json).toEqual([]);
+    await http('POST', '/faults', {});
+    expect(await client.add(seedPaths('10.202.1.0', 1n))).toBe('SUCCESS');
+    expect(await client.remove(seedPaths('10.202.1.0', 1n))).toBe('SUCCESS');
+  });
+
+  it.each([
+    [{ prefixes: ['10.0.0.0/8'], status: 'NOPE' }, /^reject\.status: "NOPE" is not a JET status name/],
+    [{ prefixes: ['10.0.0.1/8'], status: 'ROUTE_ADD_FAILED' }, /^reject\.prefixes\[0\]: /],
+    [{ prefixes: [], status: 'ROUTE_ADD_FAILED' }, /^reject\.prefixes: /],
+    [{ prefixes: ['10.0.0.0/8'], status: 'ROUTE_ADD_FAILED', ops: ['delete'] }, /^reject\.ops\[0\]: /],
+    [{ prefixes: ['10.0.0.0/8'] }, /^reject\.status: /],
+  ])('refuses the reject fault %j with 400 naming the field', async (reject, message) => {
+    const { status, json } = await http('POST', '/faults', { reject });
+    expect(status).toBe(400);
+    expect(json.error).toMatch(message);
+  });
+
   it('refuses bad fault settings naming the field', async () => {
     const wrongType = await http('POST', '/faults', { latencyMs: 'slow' });
     expect(wrongType.status).toBe(400);
