@@ -155,8 +155,10 @@ function createSession(config: BridgeConfig, device: DeviceConfig, logger: Logge
  */
 function reconcileOnInitialize(parts: DeviceParts, store: ThreadedProgrammedStore, logger: Logger): void {
   const { session, context, config } = parts;
-  const owned = (p: BgpPath) =>
-    p.nextHops.length > 0 && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, p.nextHops[0]);
+  const owned = (p: BgpPath) => {
+    const first = p.nextHops[0];
+    return first !== undefined && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, first);
+  };
   let first = true;
   session.onInitialized(async (rebound) => {
     if (rebound && !first) return;
@@ -398,7 +400,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         await parts.monitor?.stop();
         await parts.notify?.stop();
       }
-      stateSubscriptions.forEach((s) => s.unsubscribe());
+      for (const s of stateSubscriptions) s.unsubscribe();
       // Retained states would otherwise keep saying `ready` while nobody serves the device.
       const since = new Date().toISOString();
       const announced = Promise.allSettled(
@@ -433,7 +435,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
 /** What a newcomer can publish to see the bridge work. */
 function printTryIt(config: BridgeConfig, topics: Topics, emulators: ReadonlyMap<string, EmulatorStack>): void {
   if (!process.stdout.isTTY && !process.env.JETBRIDGE_TRY_IT) return;
-  const device = config.devices[0].name;
+  const device = config.devices[0]?.name;
+  if (device === undefined) return;
   const url = new URL(config.mqtt.url);
   const host = url.hostname;
   const port = url.port || '1883';

@@ -20,6 +20,7 @@ import {
   AddressSyntaxError,
   MAX_LENGTH,
   familyName,
+  type ParsedPrefix,
   parsePrefix,
   quote,
   tableNameError,
@@ -51,7 +52,7 @@ const NUMBER = /^(?:0|[1-9][0-9]{0,2})$/;
 export function parseRouteFilter(text: string): RouteFilter {
   const fail = (reason: string) => new Error(`${quote(text)} is not a route filter: ${reason}`);
   const [prefixText = '', ...rest] = text.trim().split(/\s+/);
-  let parsed;
+  let parsed: ParsedPrefix;
   try {
     parsed = parsePrefix(prefixText);
   } catch (error) {

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { BehaviorSubject, concat, EMPTY, Observable, retry, switchMap, throwError, timer } from 'rxjs';
+import { BehaviorSubject, concat, EMPTY, type Observable, retry, switchMap, throwError, timer } from 'rxjs';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import {
   channelCredentials,

@@ -35,7 +35,7 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import type { Logger } from 'pino';
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
+import { BehaviorSubject, type Observable, Subject, distinctUntilChanged, filter, firstValueFrom } from 'rxjs';
 import { z } from 'zod';
 
 export type QoS = 0 | 1 | 2;

@@ -76,7 +76,8 @@ export function coalesce<T>(options: CoalesceOptions<T>): OperatorFunction<reado
             const key = keyOf(item);
             const open = windows.get(key);
             if (open !== undefined) {
-              (open.replaced ??= []).push(open.latest);
+              open.replaced ??= [];
+              open.replaced.push(open.latest);
               open.latest = item;
             } else {
               windows.set(key, { latest: item, closesAt });

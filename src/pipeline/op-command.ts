@@ -56,7 +56,7 @@ function parseRequest(payload: Buffer): z.infer<typeof opRequest> | { error: str
   const parsed = opRequest.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  return { error: `${issue.path.join('.') || 'payload'}: ${issue.message}` };
+  return { error: `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}` };
 }
 
 export function createOpHandler(deps: {

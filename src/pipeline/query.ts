@@ -13,7 +13,15 @@
 import { z } from 'zod';
 import type { IntentLimits } from '../intent/intent.js';
 import { issueLines, issueMessage } from '../intent/issues.js';
-import { AddressSyntaxError, defaultTable, familyName, parsePrefix, quote, tableFamily } from '../intent/syntax.js';
+import {
+  AddressSyntaxError,
+  defaultTable,
+  familyName,
+  type ParsedPrefix,
+  parsePrefix,
+  quote,
+  tableFamily,
+} from '../intent/syntax.js';
 import { DeviceUnavailableError } from '../jet/device.js';
 import type { BgpPath, PathAttributes, PathMatch } from '../jet/model.js';
 import type { InboundMessage } from '../mqtt/client.js';
@@ -72,22 +80,23 @@ export function parseRouteQuery(
   const { id, prefix, orLonger, table } = parsed.data;
   const fail = (error: string) => ({ ok: false as const, error, ...(id !== undefined && { id }) });
   const match: PathMatch = {};
-  if (table !== undefined && tableFamily(table) === undefined) {
+  const tableHolds = table === undefined ? undefined : tableFamily(table);
+  if (table !== undefined && tableHolds === undefined) {
     return fail(
       `payload.table: ${quote(table)} is not a unicast routing table (expected inet.N, inet6.N or <instance>.inet.N, <instance>.inet6.N)`,
     );
   }
   if (prefix !== undefined) {
-    let destination;
+    let destination: ParsedPrefix;
     try {
       destination = parsePrefix(prefix);
     } catch (error) {
       return fail(`payload.prefix: ${error instanceof AddressSyntaxError ? error.message : String(error)}`);
     }
-    const holds = table === undefined ? destination.family : tableFamily(table);
+    const holds = tableHolds ?? destination.family;
     if (holds !== destination.family) {
       return fail(
-        `payload.table: ${table} holds ${familyName(holds!)} routes but prefix ${prefix} is ${familyName(destination.family)}`,
+        `payload.table: ${table} holds ${familyName(holds)} routes but prefix ${prefix} is ${familyName(destination.family)}`,
       );
     }
     match.table = table ?? defaultTable(destination.family);

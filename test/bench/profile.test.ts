@@ -26,7 +26,9 @@ const PROFILE = {
 
 describe('summarizeProfile', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('sums self time per function over its call sites and leaves idle time out of the shares', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jetbridge-profile-'));

@@ -124,12 +124,9 @@ describe('the bridge answers what never reaches JET with a bridge code', () => {
     async (device, dialect) => {
       const emulator = t.emulator(device);
       emulator.setFaults({ unavailable: true });
-      let result;
-      try {
-        result = await t.request({ id: `down-${dialect}`, prefix: '10.2.8.0/24', nextHops: ['10.0.0.1'] }, { device });
-      } finally {
-        emulator.setFaults({});
-      }
+      const result = await t
+        .request({ id: `down-${dialect}`, prefix: '10.2.8.0/24', nextHops: ['10.0.0.1'] }, { device })
+        .finally(() => emulator.setFaults({}));
 
       expect(result.results[0]).toMatchObject({ id: `down-${dialect}`, status: 'DEVICE_UNAVAILABLE', added: 0 });
       expect(result.results[0]!.error).toContain(device);

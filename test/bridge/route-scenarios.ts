@@ -243,15 +243,13 @@ export function describeRouteScenarios(brokerName: string, broker: () => BrokerC
 
       const answer = body<QueryAnswer>(await t.client.next((m) => m.topic === answerTopic, since));
       expect(answer).toMatchObject({ id: 'query-1', ok: true, device: 'r1' });
-      const expected = t
-        .routes('10.1.7.0/24')
-        .map((r) => ({
-          prefix: '10.1.7.0/24',
-          table: 'inet.0',
-          nextHops: r.nextHops,
-          cookie: r.cookie.toString(),
-          localPref: 250,
-        }));
+      const expected = t.routes('10.1.7.0/24').map((r) => ({
+        prefix: '10.1.7.0/24',
+        table: 'inet.0',
+        nextHops: r.nextHops,
+        cookie: r.cookie.toString(),
+        localPref: 250,
+      }));
       expect(expected).toHaveLength(2);
       expect(answer.routes).toEqual(expect.arrayContaining(expected.map((route) => expect.objectContaining(route))));
       expect(answer.routes).toHaveLength(2);

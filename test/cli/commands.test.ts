@@ -40,7 +40,7 @@ describe('jetbridge --help', () => {
       expect(stdout).toContain(`Usage: jetbridge ${command}`);
       for (const option of options) expect(stdout).toContain(option);
       // The client commands list the exit codes scripts rely on.
-      if (options.includes('--mqtt3')) expect(stdout).toMatch(/^Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /m);
+      if (options.includes('--mqtt3')) expect(stdout).toMatch(/^Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /m);
     },
   );
 });

@@ -18,7 +18,7 @@ import {
 import {
   JunosRpcResponseTypes,
   ManagementRpcApiClient,
-  OperationFormatType,
+  type OperationFormatType,
   type GetEphemeralConfigResponse,
 } from '../../src/gen/management_service.js';
 import {

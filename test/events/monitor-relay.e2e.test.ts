@@ -134,7 +134,10 @@ describe.each(['legacy', 'jnx'] as const)('BGP monitor events over %s', (dialect
     };
     const current = (): Record<string, string[][]> => {
       const view: Record<string, string[][]> = {};
-      for (const p of r.emulator.peerRoutes()) (view[`${p.prefix}/${p.length}`] ??= []).push(p.nextHops);
+      for (const p of r.emulator.peerRoutes()) {
+        const key = `${p.prefix}/${p.length}`;
+        view[key] = [...(view[key] ?? []), p.nextHops];
+      }
       return view;
     };
 

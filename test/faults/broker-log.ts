@@ -25,13 +25,13 @@ export interface BridgeTrace {
 
 const FIELDS = String.raw`\(d\d, q\d, r\d, m(\d+), '([^']*)', \.\.\. \((\d+) bytes\)\)`;
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** What the broker saw of the bridge (`bridgeId`) and the intents it forwarded on `requestTopic`. */
 export function traceBridge(log: string, bridgeId: string, requestTopic: string): BridgeTrace {
-  const id = escape(bridgeId);
+  const id = escapeRegExp(bridgeId);
   const sent = new RegExp(`Sending PUBLISH to ${id} ${FIELDS}`);
   const acked = new RegExp(`Received PUBACK from ${id} \\(Mid: (\\d+),`);
   const received = new RegExp(`Received PUBLISH from ${id} ${FIELDS}`);

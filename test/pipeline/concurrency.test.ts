@@ -27,7 +27,7 @@ describe('ConcurrencyLimit', () => {
     await Promise.resolve();
     expect(started).toEqual([0, 1, 2]);
 
-    gates.forEach((g) => g.resolve());
+    for (const g of gates) g.resolve();
     expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
   });
 

@@ -67,10 +67,16 @@ function loadDialect(dialect: 'legacy' | 'jnx'): { facts: Facts; proto: protobuf
   return { facts, proto, dir };
 }
 
+/** The value, or a failure naming what the .proto files lack. */
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`missing ${what}`);
+  return value;
+}
+
 /** Fully qualified name of a resolved field type, as the facts spell it. */
 function typeName(field: protobuf.Field): string {
   if (SCALARS.has(field.type)) return field.type;
-  return field.resolvedType!.fullName.replace(/^\./, '');
+  return must(field.resolvedType, `resolved type of ${field.name}`).fullName.replace(/^\./, '');
 }
 
 describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire facts', (dialect) => {
@@ -84,19 +90,21 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
     ).toEqual(Object.keys(facts.files).sort());
     for (const [file, { packages }] of Object.entries(facts.files)) {
       const text = readFileSync(path.join(dir, file), 'utf8');
-      expect(text, file).toMatch(new RegExp(`^package ${packages[0].replace(/\./g, '\\.')};$`, 'm'));
+      const pkg = must(packages[0], `package of ${file} in the facts`);
+      expect(text, file).toMatch(new RegExp(`^package ${pkg.replace(/\./g, '\\.')};$`, 'm'));
     }
   });
 
   it.each(Object.keys(facts.services))('service %s has every method with its path, types and streaming', (name) => {
     const service = proto.lookupService(name);
-    const expected = facts.services[name].methods;
+    const expected = must(facts.services[name], `service ${name} in the facts`).methods;
     expect(Object.keys(service.methods).sort()).toEqual(expected.map((m) => m.name).sort());
     for (const m of expected) {
-      const method = service.methods[m.name].resolve() as protobuf.Method;
+      const method = must(service.methods[m.name], `method ${name}.${m.name}`);
+      method.resolve();
       expect(`/${service.fullName.slice(1)}/${method.name}`).toBe(m.path);
-      expect(method.resolvedRequestType!.fullName.slice(1), m.name).toBe(m.request);
-      expect(method.resolvedResponseType!.fullName.slice(1), m.name).toBe(m.response);
+      expect(must(method.resolvedRequestType, `request type of ${m.name}`).fullName.slice(1)).toBe(m.request);
+      expect(must(method.resolvedResponseType, `response type of ${m.name}`).fullName.slice(1)).toBe(m.response);
       expect(!!method.requestStream, m.name).toBe(m.clientStreaming);
       expect(!!method.responseStream, m.name).toBe(m.serverStreaming);
     }
@@ -104,10 +112,10 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
 
   it.each(Object.keys(facts.messages))('message %s has exactly the facts’ fields', (name) => {
     const type = proto.lookupType(name);
-    const expected = facts.messages[name].fields;
+    const expected = must(facts.messages[name], `message ${name} in the facts`).fields;
     expect(type.fieldsArray.map((f) => f.name).sort()).toEqual(expected.map((f) => f.name).sort());
     for (const f of expected) {
-      const field = type.fields[f.name];
+      const field = must(type.fields[f.name], `field ${name}.${f.name}`);
       expect({
         name: f.name,
         number: field.id,
@@ -128,7 +136,9 @@ describe.each(['legacy', 'jnx'] as const)('%s .proto files match the JET wire fa
 
   it.each(Object.keys(facts.enums))('enum %s has exactly the facts’ values', (name) => {
     const e = proto.lookupEnum(name);
-    expect(Object.entries(e.values).map(([n, v]) => ({ name: n, number: v }))).toEqual(facts.enums[name].values);
+    expect(Object.entries(e.values).map(([n, v]) => ({ name: n, number: v }))).toEqual(
+      must(facts.enums[name], `enum ${name} in the facts`).values,
+    );
   });
 
   it('declares no message or enum that the facts lack', () => {

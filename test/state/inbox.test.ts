@@ -12,7 +12,9 @@ function tempFile(name = 'state.db-inbox'): string {
   dirs.push(dir);
   return path.join(dir, name);
 }
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('SqliteInbox', () => {
   it('keeps unsettled messages across a reopen, in arrival order, with MQTT 5 reply details', () => {
@@ -39,7 +41,7 @@ describe('SqliteInbox', () => {
       correlationData: Buffer.from('c1'),
       qos: 1,
     });
-    expect(pending[1].responseTopic).toBeUndefined();
+    expect(pending[1]?.responseTopic).toBeUndefined();
     reopened.close();
   });
 
@@ -60,7 +62,7 @@ describe('SqliteInbox', () => {
     const seqs = Array.from({ length: 50 }, (_, i) =>
       inbox.put({ topic: 't', payload: Buffer.from(String(i)), qos: 1 }),
     );
-    seqs.forEach((s) => inbox.settle(s));
+    for (const s of seqs) inbox.settle(s);
     expect(inbox.pending()).toHaveLength(50);
     await new Promise((resolve) => setImmediate(resolve));
     expect(inbox.pending()).toHaveLength(0);

@@ -24,7 +24,9 @@ describe('SqliteProgrammedStore', () => {
     dirs.push(dir);
     return path.join(dir, 'nested', 'state.db');
   };
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('keeps applied paths across a reopen, with 64-bit cookies exact', () => {
     const file = tempFile();

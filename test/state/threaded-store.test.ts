@@ -25,7 +25,9 @@ describe('ThreadedProgrammedStore', { timeout: 20_000 }, () => {
     dirs.push(dir);
     return dir;
   };
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('commits batches in the order they were made, and the file holds them after close', async () => {
     const file = path.join(tempDir(), 'state.db');
