@@ -196,7 +196,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
 
   const protocolVersion = broker ? EMBEDDED_BROKER_PROTOCOL_VERSION : config.mqtt.protocolVersion;
   const mqtt = new BridgeMqttClient({
-    url: config.mqtt.url,
+    url: config.mqtt.urls,
     protocolVersion,
     clientId: config.mqtt.clientId,
     ...(config.mqtt.username && { username: config.mqtt.username }),
@@ -380,7 +380,11 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   }
 
   logger.info(
-    { broker: config.mqtt.url, devices: [...devices.keys()], http: http && `http://${config.http.host}:${http.port}` },
+    {
+      brokers: config.mqtt.urls,
+      devices: [...devices.keys()],
+      http: http && `http://${config.http.host}:${http.port}`,
+    },
     'jetbridge is running',
   );
   printTryIt(config, topics, emulators);

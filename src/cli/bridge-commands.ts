@@ -43,7 +43,7 @@ export function registerValidateCommand(program: Command): void {
       const config = loadConfigFile(file);
       const devices = config.devices.map((d) => `${d.name} (${d.dialect} at ${d.address})`).join(', ');
       process.stdout.write(
-        `${file} is valid: broker ${config.mqtt.url}, topic prefix "${config.mqtt.topicPrefix}", devices ${devices}\n`,
+        `${file} is valid: broker ${config.mqtt.urls.join(', ')}, topic prefix "${config.mqtt.topicPrefix}", devices ${devices}\n`,
       );
     });
 }

@@ -138,6 +138,19 @@ function mqttUrl() {
   });
 }
 
+/**
+ * `mqtt.url`: one broker URL, or several (nodes of one cluster, tried in turn). The
+ * output keeps `url` (the first, for the embedded broker and the client commands)
+ * and adds `urls`, every node in order.
+ */
+function mqttUrls() {
+  return z
+    .union([mqttUrl(), z.array(mqttUrl()).min(1, { error: 'give at least one broker URL' })], {
+      error: 'expected an MQTT URL or an array of them (nodes of one cluster)',
+    })
+    .transform((value) => (typeof value === 'string' ? [value] : value));
+}
+
 function secret(context: SchemaContext) {
   const schema = z.unknown().transform((spec, ctx): Secret => {
     try {
@@ -198,30 +211,32 @@ const protocolVersion = z
   });
 
 function mqttSection(context: SchemaContext) {
-  return z.strictObject({
-    url: mqttUrl().default('mqtt://127.0.0.1:1883'),
-    protocolVersion: protocolVersion.default(5),
-    clientId: nonEmpty.default(`jetbridge-${context.hostname}`).register(writtenForms, {
-      form: {
-        type: 'string',
-        minLength: 1,
-        description: 'default jetbridge-<hostname>; set it fixed in production so the persistent session survives',
-      },
-    }),
-    username: nonEmpty.optional(),
-    password: secret(context).optional(),
-    tls: mqttTls(context).optional(),
-    topicPrefix: topicPrefix().default('jet'),
-    qos: z.literal([0, 1, 2]).default(1),
-    embeddedBroker: z.boolean().default(false),
-    // "all": every device's topics (answers UNKNOWN_DEVICE); "devices": only the
-    // configured devices', for several bridges sharing one broker and prefix.
-    subscribe: z.enum(['all', 'devices']).default('all'),
-    sessionExpirySec: nonNegativeInt.default(3600),
-    receiveMaximum: z.int().min(1).max(65535).default(65535),
-    maxPayloadBytes: positiveInt.default(1024 * 1024),
-    outboxLimit: positiveInt.default(100_000),
-  });
+  return z
+    .strictObject({
+      url: mqttUrls().default(['mqtt://127.0.0.1:1883']),
+      protocolVersion: protocolVersion.default(5),
+      clientId: nonEmpty.default(`jetbridge-${context.hostname}`).register(writtenForms, {
+        form: {
+          type: 'string',
+          minLength: 1,
+          description: 'default jetbridge-<hostname>; set it fixed in production so the persistent session survives',
+        },
+      }),
+      username: nonEmpty.optional(),
+      password: secret(context).optional(),
+      tls: mqttTls(context).optional(),
+      topicPrefix: topicPrefix().default('jet'),
+      qos: z.literal([0, 1, 2]).default(1),
+      embeddedBroker: z.boolean().default(false),
+      // "all": every device's topics (answers UNKNOWN_DEVICE); "devices": only the
+      // configured devices', for several bridges sharing one broker and prefix.
+      subscribe: z.enum(['all', 'devices']).default('all'),
+      sessionExpirySec: nonNegativeInt.default(3600),
+      receiveMaximum: z.int().min(1).max(65535).default(65535),
+      maxPayloadBytes: positiveInt.default(1024 * 1024),
+      outboxLimit: positiveInt.default(100_000),
+    })
+    .transform(({ url: urls, ...mqtt }) => ({ ...mqtt, url: urls[0] as string, urls }));
 }
 
 function topicPrefix() {

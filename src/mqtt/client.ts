@@ -55,8 +55,13 @@ export interface MqttTlsOptions {
 }
 
 export interface BridgeMqttClientOptions {
-  /** `mqtt://`, `mqtts://`, `ws://` or `wss://`. */
-  url: string;
+  /**
+   * `mqtt://`, `mqtts://`, `ws://` or `wss://`; several URLs are nodes of one cluster,
+   * tried in turn (mqtt.js `servers`): the client connects to the first and moves to
+   * the next one whenever a connection fails, keeping its persistent session, which
+   * lives in the cluster. A WebSocket path is taken from the first URL.
+   */
+  url: string | readonly string[];
   protocolVersion: 4 | 5;
   clientId: string;
   username?: string;
@@ -122,8 +127,12 @@ export class OutboxOverflowError extends Error {
 const STATUS_ONLINE = 'online';
 const STATUS_OFFLINE = 'offline';
 
+const brokerUrl = z.url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' });
+
 const optionsSchema = z.object({
-  url: z.url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' }),
+  url: z
+    .union([brokerUrl, z.array(brokerUrl).min(1)])
+    .transform((url): string[] => (typeof url === 'string' ? [url] : url)),
   clientId: z.string().min(1),
   statusTopic: z.string().min(1),
   sessionExpirySec: z.int().min(0).max(0xffff_ffff).default(3600),
@@ -135,7 +144,7 @@ const optionsSchema = z.object({
   stopTimeoutMs: z.int().min(1).default(2000),
 });
 
-type Settings = BridgeMqttClientOptions & z.output<typeof optionsSchema>;
+type Settings = Omit<BridgeMqttClientOptions, 'url'> & z.output<typeof optionsSchema>;
 
 /** Options with defaults filled in; throws an error naming each bad field. */
 function settingsFrom(options: BridgeMqttClientOptions): Settings {
@@ -144,9 +153,10 @@ function settingsFrom(options: BridgeMqttClientOptions): Settings {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid MQTT client options: ${problems.join('; ')}`);
   }
-  if (options.tls && !/^(mqtts|wss):/.test(options.url)) {
+  const plain = parsed.data.url.find((url) => !/^(mqtts|wss):/.test(url));
+  if (options.tls && plain !== undefined) {
     throw new Error(
-      `invalid MQTT client options: tls is set but url "${new URL(options.url).protocol}//" is not mqtts:// or wss://`,
+      `invalid MQTT client options: tls is set but url "${new URL(plain).protocol}//" is not mqtts:// or wss://`,
     );
   }
   return { ...options, ...parsed.data };
@@ -227,11 +237,12 @@ export class BridgeMqttClient {
     if (topics.length > 0 && !this.inbound.observed) {
       throw new Error('subscribe to messages$ before start(): queued messages arrive as soon as the session resumes');
     }
+    const [first] = this.settings.url as [string, ...string[]];
     this.log.info(
-      { broker: new URL(this.settings.url).host, protocolVersion: this.settings.protocolVersion },
+      { brokers: this.settings.url.map((url) => new URL(url).host), protocolVersion: this.settings.protocolVersion },
       'connecting to MQTT broker',
     );
-    const client = mqtt.connect(this.settings.url, this.connectOptions());
+    const client = mqtt.connect(first, this.connectOptions());
     this.client = client;
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     client.on('close', () => this.onClose());
@@ -356,6 +367,8 @@ export class BridgeMqttClient {
       ...(!/mqttjs/.test(process.env.DEBUG ?? '') && { log: noop }),
       will: { topic: s.statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
       ...s.tls,
+      // mqtt.js moves to the next node for each new connection attempt.
+      ...(s.url.length > 1 && { servers: s.url.map(serverOf) }),
     };
     if (s.protocolVersion === 5) {
       // Without a session expiry an MQTT 5 session ends with the connection.
@@ -368,8 +381,14 @@ export class BridgeMqttClient {
     return options;
   }
 
+  /** The node of the current connection, `host:port`. */
+  get broker(): string | undefined {
+    const options = this.client?.options;
+    return options?.hostname === undefined ? undefined : `${options.hostname}:${options.port}`;
+  }
+
   private onConnect(sessionPresent: boolean): void {
-    this.log.info({ sessionPresent }, 'connected to MQTT broker');
+    this.log.info({ broker: this.broker, sessionPresent }, 'connected to MQTT broker');
     this.lastError = undefined;
     this.connection.next(true);
     this.client?.publish(this.settings.statusTopic, STATUS_ONLINE, { qos: 1, retain: true }, (error) => {
@@ -568,6 +587,16 @@ class Census {
 }
 
 function noop(): void {}
+
+type BrokerProtocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
+
+/** One node of a cluster as mqtt.js's `servers` option wants it. */
+function serverOf(url: string): { host: string; port: number; protocol: BrokerProtocol } {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.slice(0, -1) as BrokerProtocol;
+  const defaultPort = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 }[protocol];
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || defaultPort), protocol };
+}
 
 /** Longest topic name MQTT can carry: a two-byte length prefix. */
 const MAX_TOPIC_BYTES = 65_535;

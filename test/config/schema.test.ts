@@ -44,6 +44,7 @@ describe('defaults', () => {
         receiveMaximum: 65535,
         maxPayloadBytes: 1048576,
         outboxLimit: 100000,
+        urls: ['mqtt://127.0.0.1:1883'],
       },
       devices: [
         {
@@ -145,6 +146,19 @@ describe('mqtt', () => {
     expect(problems({ ...withDevice({}), mqtt: { topicPrefix: '/jet' } })).toEqual([
       'mqtt.topicPrefix: must not start or end with "/"',
     ]);
+  });
+
+  it('takes one broker URL or the nodes of a cluster, each checked', () => {
+    expect(parse(withDevice({})).mqtt).toMatchObject({
+      url: 'mqtt://127.0.0.1:1883',
+      urls: ['mqtt://127.0.0.1:1883'],
+    });
+    const nodes = ['mqtt://n1:1883', 'mqtt://n2:1883', 'mqtts://n3:8883'];
+    expect(parse({ ...withDevice({}), mqtt: { url: nodes } }).mqtt).toMatchObject({ url: nodes[0], urls: nodes });
+    expect(problems({ ...withDevice({}), mqtt: { url: ['mqtt://n1:1883', 'ftp://n2'] } })).toEqual([
+      'mqtt.url[1]: expected an mqtt://, mqtts://, ws:// or wss:// URL, got "ftp://n2"',
+    ]);
+    expect(problems({ ...withDevice({}), mqtt: { url: [] } })).toEqual(['mqtt.url: give at least one broker URL']);
   });
 
   it('does not echo a URL that may hold credentials', () => {
@@ -336,7 +350,7 @@ describe('errors', () => {
       error = caught as ConfigError;
     }
     expect(error?.problems).toEqual([
-      'mqtt.url: expected a string, got number 5',
+      'mqtt.url: expected an MQTT URL or an array of them (nodes of one cluster)',
       'mqtt.colour: unknown field',
       'devices[0].address: expected host:port, got "r1:abc": port must be a number 1..65535',
       'devices[0].queueLimit: must be at least 1, got number 0',

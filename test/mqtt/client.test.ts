@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt from 'mqtt';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeMqttClient, type BridgeMqttClientOptions } from '../../src/mqtt/client.js';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.js';
@@ -174,5 +176,41 @@ describe('BridgeMqttClient options and misuse', () => {
     await expect(kept).rejects.toThrow('MQTT client stopped before the message to jet/r1/state was delivered');
     await expect(client.publish('jet/r1/state', '{}')).rejects.toThrow('MQTT client is stopped');
     await expect(client.start()).rejects.toThrow(/stop\(\) was/);
+  });
+});
+
+describe('BridgeMqttClient with the nodes of a cluster', () => {
+  const fixtures = new Fixtures(() => mosquitto.url, 4);
+  afterEach(() => fixtures.close());
+
+  it('skips a node that is down, moves on when its node dies, and names the node it connected to', async () => {
+    const [one, second] = await Promise.all([startMosquitto(), startMosquitto()]);
+    const lines: { broker?: string; msg: string }[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { broker?: string; msg: string }) },
+    );
+    try {
+      const down = `mqtt://127.0.0.1:${await freePort()}`;
+      const topics = uniqueTopics();
+      const bridge = fixtures.bridge(topics, { url: [down, one.url, second.url], logger });
+      await bridge.client.start(topics.subscriptions(['r1']));
+      expect(bridge.client.broker).toBe(`127.0.0.1:${one.port}`);
+      const connectedTo = () => lines.filter((l) => l.msg === 'connected to MQTT broker').map((l) => l.broker);
+      expect(connectedTo()).toEqual([`127.0.0.1:${one.port}`]);
+
+      one.kill();
+      await first(bridge.client.connected$, (up) => !up);
+      await first(bridge.client.connected$, (up) => up);
+      expect(connectedTo()).toEqual([`127.0.0.1:${one.port}`, `127.0.0.1:${second.port}`]);
+
+      // Resubscribed on the new node (an independent broker here: no shared session).
+      const user = await mqtt.connectAsync(second.url, { protocolVersion: 4 });
+      await user.publishAsync(topics.intent('r1'), 'after failover', { qos: 1 });
+      expect((await first(bridge.received)).payload.toString()).toBe('after failover');
+      await user.endAsync();
+    } finally {
+      await Promise.all([one.stop(), second.stop()]);
+    }
   });
 });
