@@ -213,7 +213,7 @@ const protocolVersion = z
 function mqttSection(context: SchemaContext) {
   return z
     .strictObject({
-      url: mqttUrls().default(['mqtt://127.0.0.1:1883']),
+      url: mqttUrls().prefault('mqtt://127.0.0.1:1883'),
       protocolVersion: protocolVersion.default(5),
       clientId: nonEmpty.default(`jetbridge-${context.hostname}`).register(writtenForms, {
         form: {
