@@ -1,16 +1,17 @@
 /**
  * The commands that talk to a running bridge over MQTT, as any publisher would:
- * `send`, `watch`, `routes` and `apply`. They read the broker URL and topic prefix
- * from the bridge's config file (or --url / --prefix) and never touch the router.
+ * `send`, `watch`, `routes`, `op` and `apply`. They read the broker settings
+ * from the bridge's config file or their flags (broker-flags.ts) and never
+ * touch the router.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_INTENT_LIMITS, type Intent } from '../intent/intent.js';
 import { readRoutesFile } from '../intent/routes-file.js';
 import type { IntentResult, ResultMessage } from '../mqtt/results.js';
-import { type BrokerFlags, type CliConnection, connect, withBrokerFlags } from './broker-flags.js';
+import { type BrokerFlags, type CliConnection, connect, withBrokerFlags, withDeviceFlag } from './broker-flags.js';
 import { ExitCode, fail } from './exit.js';
 import { wholeNumberIn } from './flag-parsers.js';
 import { intentRequest } from './intent-request.js';
@@ -58,10 +59,7 @@ async function withRequester(connection: CliConnection, work: (requester: Reques
 }
 
 /** `send`: one intent (or a file of them) as one request; prints the result. */
-async function send(
-  intentArg: string | undefined,
-  flags: BrokerFlags & { device: string; file?: string },
-): Promise<void> {
+async function send(intentArg: string | undefined, flags: BrokerFlags & { file?: string }): Promise<void> {
   if (intentArg !== undefined && flags.file !== undefined)
     fail(ExitCode.Usage, 'give the intent as an argument or --file, not both');
   const what = flags.file ?? 'the intent';
@@ -69,13 +67,13 @@ async function send(
   if (text === undefined) fail(ExitCode.Usage, 'give an intent as JSON or --file <intents.json>');
   const request = intentRequest(parseJsonArg(text, what), newRequestId, what);
   const connection = await connect(flags);
-  const { topics, timeoutMs } = connection;
+  const { topics, timeoutMs, device } = connection;
   await withRequester(connection, async (requester) => {
     const reply = await requester.request(
-      topics.intent(flags.device),
+      topics.intent(device),
       request.payload,
       request.correlationId,
-      topics.intentResult(flags.device),
+      topics.intentResult(device),
       timeoutMs,
     );
     const result = JSON.parse(reply.toString()) as ResultMessage;
@@ -99,12 +97,12 @@ interface RoutesReply {
 
 /** `routes`: asks the bridge to Get the device's programmed routes. */
 async function routes(
-  device: string,
+  positionalDevice: string | undefined,
   flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean },
 ): Promise<void> {
   if (flags.orLonger && flags.match === undefined) fail(ExitCode.Usage, '--or-longer needs --match <prefix>');
-  const connection = await connect(flags);
-  const { topics, timeoutMs } = connection;
+  const connection = await connect(flags, positionalDevice);
+  const { topics, timeoutMs, device } = connection;
   await withRequester(connection, async (requester) => {
     const id = newRequestId();
     const query = { id, ...(flags.match !== undefined && { prefix: flags.match, orLonger: flags.orLonger === true }) };
@@ -180,10 +178,7 @@ class ApplyTally {
 }
 
 /** `apply`: pushes a routes file (demo-app TOML or JSON) through the bridge, in chunks. */
-async function apply(
-  file: string,
-  flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number },
-): Promise<void> {
+async function apply(file: string, flags: BrokerFlags & { withdraw?: boolean; chunk: number }): Promise<void> {
   let intents: Intent[];
   try {
     intents = readRoutesFile(file);
@@ -192,7 +187,7 @@ async function apply(
   }
   const payloads = intents.map(flags.withdraw ? withdrawPayload : announcePayload);
   const connection = await connect(flags);
-  const { topics, timeoutMs } = connection;
+  const { topics, timeoutMs, device } = connection;
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'applying {bar} {value}/{total} routes', hideCursor: true })
     : undefined;
@@ -204,10 +199,10 @@ async function apply(
         const part = payloads.slice(i, i + flags.chunk);
         const request = intentRequest(part, newRequestId, file);
         const reply = await requester.request(
-          topics.intent(flags.device),
+          topics.intent(device),
           request.payload,
           request.correlationId,
-          topics.intentResult(flags.device),
+          topics.intentResult(device),
           timeoutMs,
         );
         tally.count(JSON.parse(reply.toString()) as ResultMessage, part.length);
@@ -218,7 +213,7 @@ async function apply(
     bar?.stop();
   }
   process.stdout.write(
-    `${flags.withdraw ? 'withdrew' : 'announced'} ${payloads.length} routes from ${file} on ${flags.device}: ${tally}\n`,
+    `${flags.withdraw ? 'withdrew' : 'announced'} ${payloads.length} routes from ${file} on ${device}: ${tally}\n`,
   );
   process.exitCode = tally.allSucceeded ? ExitCode.Ok : ExitCode.Failed;
 }
@@ -237,8 +232,8 @@ function payloadValue(payload: Buffer): unknown {
  * `watch`: prints results, events, state and notifications of a device as they
  * come, until SIGINT or SIGTERM (exit code 0) or the broker goes away (exit code 3).
  */
-async function watch(device: string, flags: BrokerFlags & { json?: boolean }): Promise<void> {
-  const { client, topics } = await connect(flags);
+async function watch(positionalDevice: string | undefined, flags: BrokerFlags & { json?: boolean }): Promise<void> {
+  const { client, topics, device } = await connect(flags, positionalDevice);
   const filters = [
     topics.intentResult(device),
     topics.state(device),
@@ -263,38 +258,85 @@ async function watch(device: string, flags: BrokerFlags & { json?: boolean }): P
   await client.endAsync();
 }
 
+interface OpReply {
+  ok: boolean;
+  output?: string;
+  error?: string;
+}
+
+/**
+ * `op`: runs an operational command on the device through the bridge. Without
+ * -d, the first of two or more words is the device (`op r1 'show version'`).
+ */
+async function op(words: string[], flags: BrokerFlags & { format: string; json?: boolean }): Promise<void> {
+  const [first, ...rest] = words;
+  const positionalDevice = flags.device === undefined && rest.length > 0 ? first : undefined;
+  const command = (positionalDevice === undefined ? words : rest).join(' ');
+  if (command.trim() === '') fail(ExitCode.Usage, "give a command, e.g. jetbridge op r1 'show version'");
+  const connection = await connect(flags, positionalDevice);
+  const { topics, timeoutMs, device } = connection;
+  await withRequester(connection, async (requester) => {
+    const id = newRequestId();
+    const body = { id, command, format: flags.format };
+    const raw = await requester.request(topics.op(device), body, id, topics.opResult(device), timeoutMs);
+    const reply = JSON.parse(raw.toString()) as OpReply;
+    if (flags.json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+    else if (reply.ok) process.stdout.write(reply.output?.endsWith('\n') ? reply.output : `${reply.output ?? ''}\n`);
+    else process.stderr.write(`error: ${reply.error}\n`);
+    process.exitCode = reply.ok ? ExitCode.Ok : ExitCode.Failed;
+  });
+}
+
+const DEVICE_ARGUMENT = "device name (or -d; default: the config file's only device)";
+
 export function registerClientCommands(program: Command): void {
   withBrokerFlags(
-    program
-      .command('send')
-      .description(
-        'publish one intent (JSON) or a file of intents and wait for the result; exit 0 when every route succeeded, 1 when not',
-      )
-      .argument('[intent]', 'the intent as JSON, e.g. \'{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}\'')
-      .requiredOption('-d, --device <name>', 'device name (topic segment)')
-      .option('-f, --file <intents.json>', 'a JSON file with one intent, an array of them, or {"intents": [...]}'),
-  ).action((intent: string | undefined, flags: BrokerFlags & { device: string; file?: string }) => send(intent, flags));
+    withDeviceFlag(
+      program
+        .command('send')
+        .description(
+          'publish one intent (JSON) or a file of intents and wait for the result; exit 0 when every route succeeded, 1 when not',
+        )
+        .argument('[intent]', 'the intent as JSON, e.g. \'{"prefix":"10.1.0.0/24","nextHops":["10.0.0.1"]}\''),
+    ).option('-f, --file <intents.json>', 'a JSON file with one intent, an array of them, or {"intents": [...]}'),
+  ).action((intent: string | undefined, flags: BrokerFlags & { file?: string }) => send(intent, flags));
 
   withBrokerFlags(
-    program
-      .command('routes')
-      .description("list a device's programmed routes (Get through the bridge's query topic)")
-      .argument('<device>', 'device name')
+    withDeviceFlag(
+      program
+        .command('routes')
+        .description("list a device's programmed routes (Get through the bridge's query topic)")
+        .argument('[device]', DEVICE_ARGUMENT),
+    )
       .option('--match <prefix>', 'only routes for this prefix, e.g. 10.0.0.0/8')
       .option('--or-longer', 'with --match: also more specific prefixes')
       .option('--json', 'print the raw reply'),
-  ).action((device: string, flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean }) =>
+  ).action((device: string | undefined, flags: BrokerFlags & { match?: string; orLonger?: boolean; json?: boolean }) =>
     routes(device, flags),
   );
 
   withBrokerFlags(
-    program
-      .command('apply')
-      .description(
-        "push a routes file (the 2018 demo apps' TOML, or JSON intents) through the bridge and print a summary; exit 0 when every route succeeded",
-      )
-      .argument('<file>', 'routes.toml or routes.json')
-      .requiredOption('-d, --device <name>', 'device name')
+    withDeviceFlag(
+      program
+        .command('op')
+        .description(
+          "run an operational command on the device through the bridge (the device's op.allowedCommands decide which); prints its output",
+        )
+        .argument('<words...>', "[device] and the command, e.g. r1 'show version'"),
+    )
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'xml']).default('text'))
+      .option('--json', 'print the raw reply'),
+  ).action((words: string[], flags: BrokerFlags & { format: string; json?: boolean }) => op(words, flags));
+
+  withBrokerFlags(
+    withDeviceFlag(
+      program
+        .command('apply')
+        .description(
+          "push a routes file (the 2018 demo apps' TOML, or JSON intents) through the bridge and print a summary; exit 0 when every route succeeded",
+        )
+        .argument('<file>', 'routes.toml or routes.json'),
+    )
       .option('--withdraw', "withdraw the file's routes (every path of each prefix) instead of announcing them")
       .option(
         '--chunk <n>',
@@ -302,15 +344,14 @@ export function registerClientCommands(program: Command): void {
         wholeNumberIn(1, MAX_CHUNK),
         1000,
       ),
-  ).action((file: string, flags: BrokerFlags & { device: string; withdraw?: boolean; chunk: number }) =>
-    apply(file, flags),
-  );
+  ).action((file: string, flags: BrokerFlags & { withdraw?: boolean; chunk: number }) => apply(file, flags));
 
   withBrokerFlags(
-    program
-      .command('watch')
-      .description('print results, events, state and notifications of a device as they arrive, until Ctrl-C')
-      .argument('<device>', 'device name')
-      .option('--json', 'one JSON object per line: {time, topic, payload}, payload parsed when it is JSON'),
-  ).action((device: string, flags: BrokerFlags & { json?: boolean }) => watch(device, flags));
+    withDeviceFlag(
+      program
+        .command('watch')
+        .description('print results, events, state and notifications of a device as they arrive, until Ctrl-C')
+        .argument('[device]', DEVICE_ARGUMENT),
+    ).option('--json', 'one JSON object per line: {time, topic, payload}, payload parsed when it is JSON'),
+  ).action((device: string | undefined, flags: BrokerFlags & { json?: boolean }) => watch(device, flags));
 }

@@ -8,6 +8,17 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import { replyIds } from './intent-request.js';
 
+/** TLS for the client tools: file contents, as mqtt.js (Node's tls) takes them. */
+export interface CliTlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  servername?: string;
+  /** false: trust the chain but not the host name (mosquitto_pub's --insecure). */
+  checkHostname: boolean;
+}
+
 export interface CliBrokerOptions {
   url: string;
   protocolVersion: 4 | 5;
@@ -15,6 +26,7 @@ export interface CliBrokerOptions {
   fallbackToMqtt3?: boolean;
   username?: string;
   password?: string;
+  tls?: CliTlsOptions;
 }
 
 /**
@@ -27,8 +39,15 @@ export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
 }
 
+function tlsClientOptions(tls: CliTlsOptions | undefined): Partial<IClientOptions> {
+  if (tls === undefined) return {};
+  const { checkHostname, ...rest } = tls;
+  return { ...rest, ...(!checkHostname && { checkServerIdentity: () => undefined }) };
+}
+
 function connectWith(opts: CliBrokerOptions, protocolVersion: 4 | 5): Promise<MqttClient> {
   const options: IClientOptions = {
+    ...tlsClientOptions(opts.tls),
     protocolVersion,
     clientId: `jetbridge-cli-${randomUUID().slice(0, 8)}`,
     clean: true,

@@ -10,7 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/bridge-process.js';
 import { freePort } from '../helpers/ports.js';
 
-const BROKER_FLAGS = ['--config', '--url', '--prefix', '--mqtt3', '--timeout'];
+const BROKER_FLAGS = [
+  '--config',
+  '--url',
+  '--prefix',
+  '--mqtt3',
+  '--timeout',
+  '--username',
+  '--password',
+  '--cafile',
+  '--cert',
+  '--key',
+  '--insecure',
+  '--device',
+];
 
 /** Every command and the long options its help must list. */
 const COMMANDS: ReadonlyArray<[command: string, options: string[]]> = [
@@ -18,9 +31,10 @@ const COMMANDS: ReadonlyArray<[command: string, options: string[]]> = [
   ['emulator', ['--host', '--port', '--dialect', '--user', '--admin-port', '--no-admin', '--tls-dir', '--notify-mqtt']],
   ['validate', []],
   ['schema', []],
-  ['send', ['--device', '--file', ...BROKER_FLAGS]],
+  ['send', ['--file', ...BROKER_FLAGS]],
   ['routes', ['--match', '--or-longer', '--json', ...BROKER_FLAGS]],
-  ['apply', ['--device', '--withdraw', '--chunk', ...BROKER_FLAGS]],
+  ['op', ['--format', '--json', ...BROKER_FLAGS]],
+  ['apply', ['--withdraw', '--chunk', ...BROKER_FLAGS]],
   ['watch', ['--json', ...BROKER_FLAGS]],
 ];
 
