@@ -17,6 +17,7 @@
  * integer that JSON numbers cannot hold exactly. Malformed input gets a 400
  * naming the field, an unknown path 404, a body over 1 MiB 413.
  */
+import { flowMatchJson } from '../jet/flowspec.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -75,11 +76,16 @@ interface Request {
 
 type Handler = (request: Request) => Promise<unknown> | unknown;
 
-/** `10.1.0.0/24` and the cookie as decimal text; everything else as the model names it. */
+/**
+ * `10.1.0.0/24` and the cookie as decimal text; everything else as the model
+ * names it. A flow route shows its match text as `prefix` and its match as the intent writes it.
+ */
 export function pathJson(path: BgpPath & { owner?: string; since?: number }): Record<string, unknown> {
   // `since` dates a path for `show route`; the JSON keeps to the path and its owner.
-  const { table, prefix, length, cookie, nextHops, since: _since, ...rest } = path;
-  return { table, prefix: `${prefix}/${length}`, cookie: cookie.toString(), nextHops, ...rest };
+  const { table, prefix, length, cookie, nextHops, since: _since, flowspec, ...rest } = path;
+  const json = { table, prefix: `${prefix}/${length}`, cookie: cookie.toString(), nextHops, ...rest };
+  if (flowspec !== undefined) Object.assign(json, { prefix, flowspec: flowMatchJson(flowspec) });
+  return json;
 }
 
 /** JSON that writes any bigint as decimal text instead of throwing. */

@@ -211,7 +211,8 @@ class RouteNotifier implements Notifier {
   }
 
   private enqueue(event: RouteEvent): void {
-    if (this.stopped) return;
+    // Kernel route events are about forwarding-table prefixes; a flow route becomes a filter, not one.
+    if (this.stopped || event.path.flowspec !== undefined) return;
     if (this.queue.length - this.head >= this.maxQueued) {
       this.drop('notification queue full');
       return;

@@ -14,7 +14,8 @@
  * address lists its longest match; `exact` lists only the prefix itself.
  */
 import ipaddr from 'ipaddr.js';
-import type { BgpPath, OpCommandFormat } from '../jet/model.js';
+import { flowActionsText } from '../jet/flowspec.js';
+import { routeName, type BgpPath, type OpCommandFormat } from '../jet/model.js';
 import type { OpCommandHandler } from './jsd.js';
 
 /** A programmed route and when it was programmed or last changed (ms since the epoch). */
@@ -201,6 +202,8 @@ function matchesFilter(route: BgpPath, filter: RouteFilter): boolean {
   if (filter.protocol !== undefined && filter.protocol !== 'bgp-static') return false;
   if (filter.table !== undefined && route.table !== filter.table) return false;
   if (filter.address === undefined) return true;
+  // A flow route's key is a match, not a prefix: an address filter never selects it.
+  if (route.flowspec !== undefined) return false;
   if (filter.length === undefined) return within(filter.address, route.prefix, route.length);
   if (filter.exact && route.length !== filter.length) return false;
   return route.length >= filter.length && within(route.prefix, filter.address, filter.length);
@@ -217,10 +220,12 @@ function keepLongestMatch(routes: BgpPath[]): BgpPath[] {
 function destinationOrder(paths: BgpPath[]): DestinationRoutes[] {
   const groups = new Map<string, { sortKey: number[]; paths: BgpPath[] }>();
   for (const path of paths) {
-    const destination = `${path.prefix}/${path.length}`;
+    const destination = routeName(path);
     let group = groups.get(destination);
     if (!group) {
-      group = { sortKey: [...ipaddr.parse(path.prefix).toByteArray(), path.length], paths: [] };
+      // Flow routes keep the order they were programmed in (their key is no address).
+      const sortKey = path.flowspec === undefined ? [...ipaddr.parse(path.prefix).toByteArray(), path.length] : [];
+      group = { sortKey, paths: [] };
       groups.set(destination, group);
     }
     group.paths.push(path);
@@ -319,7 +324,9 @@ function pathLines(path: BgpPath, active: boolean, ageOf: AgeOf): string[] {
   const entry = `${active ? '*' : ' '}[${PROTOCOL_NAME}/${preference}] ${formatAge(ageOf(path))}${briefAttributes(path)}`;
   const asPath = path.asPath ? `${path.asPath} I` : 'I';
   const hops = path.nextHops.map((hop, i) => `${' '.repeat(DESTINATION_WIDTH + 1)}${i === 0 ? '>' : ' '}  to ${hop}`);
-  return [entry, `${' '.repeat(DESTINATION_WIDTH + 3)}AS path: ${asPath}`, ...hops];
+  const actions =
+    path.then === undefined ? [] : [`${' '.repeat(DESTINATION_WIDTH + 3)}Actions: ${flowActionsText(path.then)}`];
+  return [entry, `${' '.repeat(DESTINATION_WIDTH + 3)}AS path: ${asPath}`, ...actions, ...hops];
 }
 
 function destinationText(destination: DestinationRoutes, ageOf: AgeOf): string[] {
@@ -360,6 +367,7 @@ function routeEntryTree(path: BgpPath, active: boolean, ageOf: AgeOf): JunosElem
   if (path.med !== undefined) entry.med = String(path.med);
   if (path.localPref !== undefined) entry['local-preference'] = String(path.localPref);
   entry['as-path'] = path.asPath ? `${path.asPath} I` : 'I';
+  if (path.then !== undefined) entry['flow-actions'] = flowActionsText(path.then);
   entry.nh = path.nextHops.map((to, i): JunosElement => (i === 0 ? { 'selected-next-hop': null, to } : { to }));
   return entry;
 }

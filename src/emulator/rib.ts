@@ -7,6 +7,7 @@
  * client's routes.
  */
 import ipaddr from 'ipaddr.js';
+import { isFlowKey } from '../jet/flowspec.js';
 import type { BgpPath, Destination, PathKey, PathMatch } from '../jet/model.js';
 
 /** A programmed path and the client id that owns it. */
@@ -140,7 +141,8 @@ function contains<T extends BgpPath>(
   inner: DestinationEntry<T>,
 ): boolean {
   const width = addressWidth(outer.prefix);
-  if (addressWidth(inner.prefix) !== width || inner.length < outer.length) return false;
+  // Flow routes (their prefix text is a match, see jet/flowspec.ts) lie inside no prefix.
+  if (isFlowKey(inner.prefix) || addressWidth(inner.prefix) !== width || inner.length < outer.length) return false;
   const hostBits = BigInt(width - outer.length);
   return networkOf(inner) >> hostBits === outer.network >> hostBits;
 }
@@ -234,7 +236,7 @@ export class PathTable<T extends BgpPath> {
       return;
     }
     const length = match.length ?? addressWidth(match.prefix);
-    if (!match.orLonger) {
+    if (!match.orLonger || isFlowKey(match.prefix)) {
       const entry = entryIn(destinations, match.prefix, length);
       if (entry) yield entry;
       return;

@@ -38,6 +38,8 @@ export type GetStatus =
   | 'PREFIX_LEN_TOO_LONG'
   | 'ROUTE_NOT_FOUND'
   | 'ROUTE_COUNT_INVALID'
+  | 'FLOWSPEC_ADDR_INVALID'
+  | 'FLOWSPEC_MTCH_FLDS_INVALID'
   | 'TRY_AGAIN';
 
 /** Outcome of one route-operation request: the status and how many routes were applied before it. */

@@ -8,6 +8,14 @@
  * field and says why.
  */
 import type { WireMatch, WirePath } from '../jet/codec/index.js';
+import { FLOW_TABLES } from '../jet/flowspec.js';
+import {
+  checkFlowDestination,
+  type FlowFault,
+  type FlowStatus,
+  flowActionsFault,
+  isFlowFault,
+} from './flowspec-validation.js';
 import type { BgpPath, Destination, PathAttributes, PathMatch } from '../jet/model.js';
 import {
   asPathError,
@@ -30,7 +38,8 @@ export type ValidationStatus =
   | 'NEXTHOP_ADDRESS_INVALID'
   | 'NEXTHOP_ECMP_LIMIT'
   | 'COMMUNITY_LIST_INVALID'
-  | 'ASPATH_INVALID';
+  | 'ASPATH_INVALID'
+  | FlowStatus;
 
 /** Why a route or selector was refused: the status to answer and a message naming the field. */
 export class Rejection<S extends ValidationStatus = ValidationStatus> {
@@ -40,11 +49,17 @@ export class Rejection<S extends ValidationStatus = ValidationStatus> {
   ) {}
 }
 
-export type PrefixRejection = Rejection<'PREFIX_INVALID' | 'PREFIX_LEN_TOO_LONG'>;
+export type PrefixRejection = Rejection<
+  'PREFIX_INVALID' | 'PREFIX_LEN_TOO_LONG' | 'FLOWSPEC_ADDR_INVALID' | 'FLOWSPEC_MTCH_FLDS_INVALID' | 'TABLE_INVALID'
+>;
 export type TableRejection = Rejection<'TABLE_INVALID'>;
 
 function reject<S extends ValidationStatus>(status: S, message: string): Rejection<S> {
   return new Rejection(status, message);
+}
+
+function rejectFlow<S extends FlowStatus>(problem: FlowFault<S>): Rejection<S> {
+  return new Rejection(problem.fault, problem.message);
 }
 
 /** A destination whose prefix is canonical, with its family. */
@@ -58,7 +73,8 @@ export class KnownTables {
   private readonly families: ReadonlyMap<string, Family | undefined>;
 
   constructor(extra: readonly string[] = []) {
-    this.families = new Map(['inet.0', 'inet6.0', ...extra].map((name) => [name, tableFamily(name)]));
+    const names = ['inet.0', 'inet6.0', FLOW_TABLES.inet, FLOW_TABLES.inet6, ...extra];
+    this.families = new Map(names.map((name) => [name, tableFamily(name)]));
   }
 
   has(table: string): boolean {
@@ -123,6 +139,8 @@ const ATTRIBUTE_KEYS = Object.keys({
   peerType: true,
   noAdvertise: true,
   noExport: true,
+  // biome-ignore lint/suspicious/noThenProperty: a flow route's actions, named as the intent names them; data, never awaited
+  then: true,
 } satisfies Record<keyof PathAttributes, true>) as Array<keyof PathAttributes>;
 
 function copyAttributes(target: PathAttributes, source: PathAttributes): void {
@@ -176,6 +194,7 @@ export class RouteValidator {
 
   /** A path as read off the wire, in canonical form with `extra` fields added, or why it is refused. */
   path<E extends object = object>(p: WirePath, extra?: E): (BgpPath & E) | Rejection {
+    if (p.flowspec !== undefined) return this.flowPath(p, extra);
     const key = this.key(p);
     if (key instanceof Rejection) return key;
     const nextHops = this.checkNextHops(p.nextHops, key.family);
@@ -187,8 +206,27 @@ export class RouteValidator {
     return Object.assign(path, extra);
   }
 
+  /** A flow route: its match is its key; next hops are ignored (a flow route has none). */
+  private flowPath<E extends object = object>(p: WirePath, extra?: E): (BgpPath & E) | Rejection {
+    const key = this.key(p);
+    if (key instanceof Rejection) return key;
+    const actionFault = flowActionsFault(p.then);
+    if (actionFault) return rejectFlow(actionFault);
+    const attributeProblem = this.checkAttributes(p);
+    if (attributeProblem) return attributeProblem;
+    const path: BgpPath = { table: key.table, prefix: key.prefix, length: 0, cookie: p.cookie, nextHops: [] };
+    copyAttributes(path, p);
+    path.flowspec = key.flowspec;
+    return Object.assign(path, extra);
+  }
+
   /** A route key's destination (table, prefix, length) as Add and Remove name it. */
   key(m: WireMatch): CheckedDestination | PrefixRejection | TableRejection {
+    if (m.flowspec !== undefined) {
+      const flow = checkFlowDestination(m);
+      if (isFlowFault(flow)) return rejectFlow(flow);
+      return this.tables.unknown(flow.table) ?? flow;
+    }
     const destination = checkDestination(m);
     if (destination instanceof Rejection) return destination;
     const table = m.table ?? '';
@@ -200,6 +238,11 @@ export class RouteValidator {
     const selector: PathMatch = { orLonger };
     if (m.cookie !== undefined) selector.cookie = m.cookie;
     let family: Family | undefined;
+    if (m.flowspec !== undefined) {
+      const key = this.key(m);
+      if (key instanceof Rejection) return key;
+      return { ...selector, table: key.table, prefix: key.prefix, length: 0, flowspec: key.flowspec };
+    }
     if (m.family !== undefined || m.prefix !== undefined) {
       const destination = checkDestination(m);
       if (destination instanceof Rejection) return destination;

@@ -4,6 +4,7 @@
  * described in parse.ts; this module holds the validated shape and the limits
  * that bound a message.
  */
+import type { FlowMatch } from '../jet/flowspec.js';
 import type { PathAttributes } from '../jet/model.js';
 import type { Family } from './syntax.js';
 
@@ -15,7 +16,7 @@ export interface Intent {
   action: IntentAction;
   table: string;
   family: Family;
-  /** Canonical network address text. */
+  /** Canonical network address text; for a flow route, the canonical text of `flowspec` (length 0). */
   prefix: string;
   length: number;
   /**
@@ -25,6 +26,8 @@ export interface Intent {
    */
   nextHops: string[];
   attributes: PathAttributes;
+  /** A flow route's match (see src/intent/flowspec.ts): the route's key. */
+  flowspec?: FlowMatch;
 }
 
 /** Bounds that keep one message from costing the bridge unbounded work. */

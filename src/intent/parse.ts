@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import type { PathAttributes } from '../jet/model.js';
 import { DEFAULT_INTENT_LIMITS, type Intent, type IntentLimits } from './intent.js';
+import { flowIntentSchema, resolveFlowIntent } from './flowspec.js';
 import { formatPath, issueLines, issueMessage } from './issues.js';
 import {
   AddressSyntaxError,
@@ -221,6 +222,8 @@ function parseEntry(raw: unknown, index: number, base: string, limits: IntentLim
     const got = Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw;
     return fail([`${base === '' ? 'payload' : base}: expected an intent object, got ${got}`]);
   }
+  // FlowSpec intents have a schema of their own; unicast ones pay one key test.
+  if (Object.hasOwn(raw, 'flowspec')) return parseFlowEntry(raw, index, base, limits, fail);
   const schema = schemaFor(limits);
   // The error map only words the issues. Passed on every call it costs zod its
   // compiled fast path (four times slower per intent), so it is given only to
@@ -233,6 +236,23 @@ function parseEntry(raw: unknown, index: number, base: string, limits: IntentLim
   if (!intent) {
     return fail(problems.map(({ path, reason }) => `${formatPath(base, path)}: ${reason}`));
   }
+  return { index, intent };
+}
+
+/** Validates one FlowSpec intent, as parseEntry does a unicast one. */
+function parseFlowEntry(
+  raw: Record<string, unknown>,
+  index: number,
+  base: string,
+  limits: IntentLimits,
+  fail: (lines: string[]) => PayloadEntry,
+): PayloadEntry {
+  const schema = flowIntentSchema(limits);
+  const structural = schema.safeParse(raw, { error: issueMessage });
+  if (!structural.success) return fail(issueLines(structural.error.issues, base));
+  const problems: FieldProblem[] = [];
+  const intent = resolveFlowIntent(structural.data, problems);
+  if (!intent) return fail(problems.map(({ path, reason }) => `${formatPath(base, path)}: ${reason}`));
   return { index, intent };
 }
 

@@ -11,9 +11,20 @@
  * `allow` (when present, a prefix must match one entry), then next hops.
  * `deny` defaults to the default routes 0.0.0.0/0 and ::/0; a configured `deny`
  * list replaces that default, which is how an operator permits a default route.
+ *
+ * FlowSpec routes are checked by their own rules (flowspec-policy.ts): the
+ * table (flow tables are allowed only when listed), the `flowspec` section's
+ * allowed actions, destinations and largest rate limit.
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { flowTableFamily } from '../jet/flowspec.js';
+import {
+  compileFlowPolicy,
+  flowPolicyConfigSchema,
+  type DestinationFilter,
+  type FlowPolicy,
+} from './flowspec-policy.js';
 import type { Intent } from './intent.js';
 import { issueLines, issueMessage } from './issues.js';
 import {
@@ -86,6 +97,7 @@ const routeFilterText = z.string().superRefine((text, ctx) => {
 });
 
 const tableName = z.string().superRefine((table, ctx) => {
+  if (flowTableFamily(table) !== undefined) return;
   const problem = tableNameError(table);
   if (problem) ctx.addIssue({ code: 'custom', message: problem, input: table });
 });
@@ -107,6 +119,7 @@ export const policyConfigSchema = z.strictObject({
     .min(1)
     .default([...DEFAULT_TABLES]),
   allowedPublishers: z.array(z.string().min(1)).optional(),
+  flowspec: flowPolicyConfigSchema.extend({ destinations: z.array(routeFilterText).optional() }).optional(),
 });
 
 /** The policy as written (every field optional). */
@@ -168,6 +181,16 @@ function firstMatch(filters: readonly RouteFilter[], prefix: string, length: num
   return undefined;
 }
 
+/** A flow destination filter from a route filter entry. */
+function destinationFilter(text: string): DestinationFilter {
+  const filter = parseRouteFilter(text);
+  const sameFamily = (prefix: string) => prefix.includes(':') === (filter.family === 'inet6');
+  return {
+    text,
+    matches: (prefix, length) => sameFamily(prefix) && firstMatch([filter], prefix, length) !== undefined,
+  };
+}
+
 class CompiledPolicy implements RoutePolicy {
   readonly maxRoutes: number;
   readonly maxNextHops: number;
@@ -178,6 +201,7 @@ class CompiledPolicy implements RoutePolicy {
   readonly #allow: FiltersByFamily | undefined;
   readonly #minLength: Readonly<Record<Family, number>>;
   readonly #publishers: ReadonlySet<string> | undefined;
+  readonly #flow: FlowPolicy;
 
   constructor(config: ResolvedPolicyConfig) {
     this.maxRoutes = config.maxRoutes;
@@ -189,6 +213,7 @@ class CompiledPolicy implements RoutePolicy {
     this.#allow = config.allow ? byFamily(config.allow) : undefined;
     this.#minLength = config.minLength;
     this.#publishers = config.allowedPublishers ? new Set(config.allowedPublishers) : undefined;
+    this.#flow = compileFlowPolicy(config.flowspec, destinationFilter);
   }
 
   check(intent: Intent): PolicyVerdict {
@@ -196,6 +221,7 @@ class CompiledPolicy implements RoutePolicy {
     if (!this.#tableSet.has(intent.table)) {
       return { ok: false, reason: `table ${intent.table} is not in the allowed tables [${this.tables.join(', ')}]` };
     }
+    if (intent.flowspec !== undefined) return this.#flow.check(intent);
     const denied = firstMatch(this.#deny[family], prefix, length);
     if (denied) return { ok: false, reason: `prefix ${prefix}/${length} is denied by policy (deny ${denied.text})` };
 

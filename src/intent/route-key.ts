@@ -53,6 +53,7 @@ function nextHopsOf(nextHop: string): string[] {
  */
 export function intentToPaths(device: string, intent: Intent): BgpPath[] {
   const { table, prefix, length, attributes } = intent;
+  if (intent.flowspec !== undefined) return [flowPath(device, intent)];
   return intent.nextHops.map((nextHop) => {
     const cookie = pathCookie(device, table, prefix, length, nextHop);
     const path: BgpPath = { table, prefix, length, cookie, nextHops: nextHopsOf(nextHop) };
@@ -60,4 +61,14 @@ export function intentToPaths(device: string, intent: Intent): BgpPath[] {
     // which matters at a million routes; PathAttributes holds no key fields to clobber.
     return Object.assign(path, attributes);
   });
+}
+
+/**
+ * The one path of a flow route: no next hops (a flow route has none), its
+ * cookie derived from device, table and the match's canonical text.
+ */
+function flowPath(device: string, intent: Intent): BgpPath {
+  const { table, prefix, length, flowspec, attributes } = intent;
+  const cookie = pathCookie(device, table, prefix, length, '');
+  return Object.assign({ table, prefix, length, cookie, nextHops: [], flowspec }, attributes);
 }

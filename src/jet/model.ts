@@ -3,14 +3,21 @@
  * types; only the codecs know the legacy and jnx protobuf shapes.
  */
 
+import type { FlowActions, FlowMatch } from './flowspec.js';
+
 export type DialectName = 'legacy' | 'jnx';
 export const DIALECTS: readonly DialectName[] = ['legacy', 'jnx'];
 
-/** A destination: routing table plus prefix. `prefix` is the canonical address text. */
+/**
+ * A destination: routing table plus prefix. `prefix` is the canonical address
+ * text; for a flow route it is the canonical text of `flowspec`, the match
+ * (see flowspec.ts), and `length` is 0.
+ */
 export interface Destination {
   table: string;
   prefix: string;
   length: number;
+  flowspec?: FlowMatch;
 }
 
 /** A BGP-static path is identified by its destination and a 64-bit path cookie. */
@@ -32,6 +39,8 @@ export interface PathAttributes {
   peerType?: PeerType;
   noAdvertise?: boolean;
   noExport?: boolean;
+  /** A flow route's actions. */
+  then?: FlowActions;
 }
 
 export interface BgpPath extends PathKey, PathAttributes {
@@ -45,6 +54,8 @@ export interface PathMatch {
   length?: number;
   cookie?: bigint;
   orLonger?: boolean;
+  /** A flow route's match; `prefix` then holds its canonical text. */
+  flowspec?: FlowMatch;
 }
 
 export type RouteOperation = 'add' | 'modify' | 'update' | 'remove';
@@ -77,6 +88,11 @@ export const RETRYABLE_STATUSES: ReadonlySet<string> = new Set([
   'BGP_NOT_READY',
   'TABLE_NOT_READY',
 ]);
+
+/** How results, queries and logs name a destination: `10.0.0.0/24`, or a flow route's match text. */
+export function routeName(d: Destination): string {
+  return d.flowspec === undefined ? `${d.prefix}/${d.length}` : d.prefix;
+}
 
 /** `table|prefix/length`: the key of a destination in maps. */
 export function destinationKey(d: Destination): string {

@@ -28,7 +28,7 @@ export interface IntentWork {
 /** A result with nothing done yet; the stage that resolves the intent fills it in. */
 export function pendingResult(intent: Intent): IntentResult {
   const result: IntentResult = {
-    prefix: `${intent.prefix}/${intent.length}`,
+    prefix: intent.flowspec === undefined ? `${intent.prefix}/${intent.length}` : intent.prefix,
     action: intent.action,
     status: SUCCESS,
     added: 0,

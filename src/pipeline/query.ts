@@ -10,6 +10,7 @@
  * `{"id", "ok", "device", "routes": [{"prefix": "10.1.0.0/24", "table", "nextHops", "cookie": "<decimal>", ...attributes}], "error"?}`.
  * Cookies are decimal strings because JSON numbers cannot hold 64 bits.
  */
+import { flowMatchJson, flowTableFamily } from '../jet/flowspec.js';
 import { z } from 'zod';
 import type { IntentLimits } from '../intent/intent.js';
 import { issueLines, issueMessage } from '../intent/issues.js';
@@ -39,6 +40,8 @@ export interface QueriedRoute extends PathAttributes {
   table: string;
   nextHops: string[];
   cookie: string;
+  /** A flow route's match, as an intent writes it; `prefix` is then its canonical text. */
+  flowspec?: Record<string, unknown>;
 }
 
 export interface QueryAnswer {
@@ -80,10 +83,16 @@ export function parseRouteQuery(
   const { id, prefix, orLonger, table } = parsed.data;
   const fail = (error: string) => ({ ok: false as const, error, ...(id !== undefined && { id }) });
   const match: PathMatch = {};
+  if (table !== undefined && flowTableFamily(table) !== undefined) {
+    // A flow table is listed whole: its keys are matches, not prefixes.
+    if (prefix !== undefined) return fail(`payload.prefix: ${table} holds flow routes; leave out prefix to list them`);
+    if (orLonger !== undefined) return fail('payload.orLonger: needs a prefix to widen');
+    return { ok: true, query: { ...(id !== undefined && { id }), match: { table } } };
+  }
   const tableHolds = table === undefined ? undefined : tableFamily(table);
   if (table !== undefined && tableHolds === undefined) {
     return fail(
-      `payload.table: ${quote(table)} is not a unicast routing table (expected inet.N, inet6.N or <instance>.inet.N, <instance>.inet6.N)`,
+      `payload.table: ${quote(table)} is not a routing table (expected inet.N, inet6.N, <instance>.inet.N, <instance>.inet6.N, inetflow.0 or inet6flow.0)`,
     );
   }
   if (prefix !== undefined) {
@@ -112,7 +121,10 @@ export function parseRouteQuery(
 
 /** A route as the answer shows it: prefix with its length, cookie as decimal text. */
 export function queriedRoute(path: BgpPath): QueriedRoute {
-  const { table, prefix, length, cookie, nextHops, ...attributes } = path;
+  const { table, prefix, length, cookie, nextHops, flowspec, ...attributes } = path;
+  if (flowspec !== undefined) {
+    return { prefix, table, nextHops, cookie: cookie.toString(), flowspec: flowMatchJson(flowspec), ...attributes };
+  }
   return { prefix: `${prefix}/${length}`, table, nextHops, cookie: cookie.toString(), ...attributes };
 }
 

@@ -6,6 +6,7 @@
  * owns (their cookie is the one it derives) are ever removed.
  */
 import type { DeviceSession } from '../jet/device.js';
+import { sameActions } from '../jet/flowspec.js';
 import { MAX_ROUTES_PER_REQUEST, pathKeyString, type BgpPath, type PathKey } from '../jet/model.js';
 
 export interface ReconcilePlan {
@@ -27,7 +28,8 @@ export function samePath(a: BgpPath, b: BgpPath): boolean {
     sameList(a.clusterList, b.clusterList) &&
     (a.peerType ?? 'internal') === (b.peerType ?? 'internal') &&
     !!a.noAdvertise === !!b.noAdvertise &&
-    !!a.noExport === !!b.noExport
+    !!a.noExport === !!b.noExport &&
+    (a.then === b.then || sameActions(a.then, b.then))
   );
 }
 
@@ -54,10 +56,16 @@ export function planReconcile(
     else if (!samePath(present, p)) plan.update.push(p);
   }
   for (const [key, p] of onRouter) {
-    if (!wanted.has(key) && owned(p))
-      plan.remove.push({ table: p.table, prefix: p.prefix, length: p.length, cookie: p.cookie });
+    if (!wanted.has(key) && owned(p)) plan.remove.push(keyOf(p));
   }
   return plan;
+}
+
+/** The key of a path, with a flow route's match (the codecs encode a flow key from it). */
+function keyOf(p: BgpPath): PathKey {
+  const key: PathKey = { table: p.table, prefix: p.prefix, length: p.length, cookie: p.cookie };
+  if (p.flowspec !== undefined) key.flowspec = p.flowspec;
+  return key;
 }
 
 export function chunk<T>(items: readonly T[], size = MAX_ROUTES_PER_REQUEST): T[][] {

@@ -15,7 +15,16 @@ import {
 import { ipv4ToUint32, uint32ToIpv4 } from '../../intent/syntax.js';
 import type { BgpPath, MonitorOp, PathMatch } from '../model.js';
 import { addressText, prefixAddress, prefixFamily, textAddress, wirePrefix } from './address.js';
-import { monitorOps, operStatuses, wireMatch, type DialectCodec, type WireMatch, type WirePath } from './types.js';
+import { decodeFlowData, encodeFlowActions, encodeFlowPrefix } from './flowspec.js';
+import {
+  decodeFlowDestination,
+  monitorOps,
+  operStatuses,
+  wireMatch,
+  type DialectCodec,
+  type WireMatch,
+  type WirePath,
+} from './types.js';
 
 function table(name: string | undefined): RouteTable | undefined {
   return name === undefined ? undefined : { name: { name } };
@@ -27,9 +36,14 @@ function tableName(t: RouteTable | undefined): string {
   return '';
 }
 
+function destinationPrefix(m: PathMatch): RouteMatch['destPrefix'] {
+  if (m.flowspec !== undefined) return encodeFlowPrefix({ table: m.table ?? '', flowspec: m.flowspec });
+  return m.prefix === undefined ? undefined : wirePrefix(m.prefix);
+}
+
 function routeMatch(m: PathMatch, communities?: string[]): RouteMatch {
   return {
-    destPrefix: m.prefix === undefined ? undefined : wirePrefix(m.prefix),
+    destPrefix: destinationPrefix(m),
     destPrefixLen: m.length ?? 0,
     table: table(m.table),
     protocol: RouteProtoType.PROTO_BGP_STATIC,
@@ -70,7 +84,8 @@ export const jnxCodec: DialectCodec<RouteEntry, RouteMatch> = {
               useNexthopFictitious: false,
             }
           : undefined,
-      addrFamilyData: undefined,
+      addrFamilyData:
+        p.then === undefined ? undefined : { srtePolicyData: undefined, flowspecData: encodeFlowActions(p.then) },
       tunnelAttributes: undefined,
     };
   },
@@ -86,6 +101,8 @@ export const jnxCodec: DialectCodec<RouteEntry, RouteMatch> = {
       nextHops: e.protocolNexthops.map(addressText),
       peerType: e.routeType === PeerType.BGP_EXTERNAL ? 'external' : 'internal',
     };
+    if (path.family === 'other') decodeFlowDestination(path, key?.destPrefix);
+    decodeFlowData(path, e.addrFamilyData?.flowspecData);
     if (e.localPreference !== undefined) path.localPref = e.localPreference;
     if (e.routePreference !== undefined) path.routePref = e.routePreference;
     if (e.med !== undefined) path.med = e.med;

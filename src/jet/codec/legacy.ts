@@ -17,7 +17,16 @@ import type { RouteTable } from '../../gen/prpd_common.js';
 import { ipv4ToUint32, uint32ToIpv4 } from '../../intent/syntax.js';
 import type { BgpPath, MonitorOp, PathMatch } from '../model.js';
 import { addressText, prefixAddress, prefixFamily, textAddress, wirePrefix } from './address.js';
-import { monitorOps, operStatuses, wireMatch, type DialectCodec, type WireMatch, type WirePath } from './types.js';
+import { decodeFlowData, encodeFlowActions, encodeFlowPrefix } from './flowspec.js';
+import {
+  decodeFlowDestination,
+  monitorOps,
+  operStatuses,
+  wireMatch,
+  type DialectCodec,
+  type WireMatch,
+  type WirePath,
+} from './types.js';
 
 const attr = (value: number | undefined): BgpAttrib32 | undefined => (value === undefined ? undefined : { value });
 
@@ -46,7 +55,7 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
 
   encodePath(p: BgpPath): BgpRouteEntry {
     return {
-      destPrefix: wirePrefix(p.prefix),
+      destPrefix: p.flowspec === undefined ? wirePrefix(p.prefix) : encodeFlowPrefix(p),
       destPrefixLen: p.length,
       table: table(p.table),
       protocol: RouteProtocol.PROTO_BGP_STATIC,
@@ -72,7 +81,8 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
               useNexthopFictitious: false,
             }
           : undefined,
-      routeData: undefined,
+      routeData:
+        p.then === undefined ? undefined : { srtePolicyData: undefined, flowspecData: encodeFlowActions(p.then) },
       tunnelAttributes: undefined,
     };
   },
@@ -87,6 +97,8 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
       nextHops: e.protocolNexthops.map(addressText),
       peerType: e.routeType === BgpPeerType.BGP_EXTERNAL ? 'external' : 'internal',
     };
+    if (path.family === 'other') decodeFlowDestination(path, e.destPrefix);
+    decodeFlowData(path, e.routeData?.flowspecData);
     if (e.localPreference) path.localPref = e.localPreference.value;
     if (e.routePreference) path.routePref = e.routePreference.value;
     if (e.med) path.med = e.med.value;
@@ -101,7 +113,12 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
 
   encodeMatch(m: PathMatch): BgpRouteMatch {
     return {
-      destPrefix: m.prefix === undefined ? undefined : wirePrefix(m.prefix),
+      destPrefix:
+        m.flowspec !== undefined
+          ? encodeFlowPrefix({ table: m.table ?? '', flowspec: m.flowspec })
+          : m.prefix === undefined
+            ? undefined
+            : wirePrefix(m.prefix),
       destPrefixLen: m.length ?? 0,
       table: table(m.table),
       protocol: RouteProtocol.PROTO_BGP_STATIC,

@@ -5,14 +5,36 @@
  */
 import type { BgpPath, DialectName, MonitorOp, PathMatch } from '../model.js';
 import { prefixAddress, prefixFamily } from './address.js';
+import { decodeFlowPrefix, type WireFlowAddress } from './flowspec.js';
 
 /** A path as read off the wire, before validation: the emulator checks it. */
 export interface WirePath extends BgpPath {
   family: 'inet' | 'inet6' | 'other';
+  /** TCP flag bits of a flow match that JET does not define (the emulator refuses them). */
+  unknownTcpBits?: number;
 }
 
 export interface WireMatch extends PathMatch {
   family?: 'inet' | 'inet6' | 'other';
+  unknownTcpBits?: number;
+}
+
+/** A route prefix oneof that may hold a flow destination. */
+type FlowPrefixOneof = { inetFlowspec?: WireFlowAddress | undefined; inet6Flowspec?: WireFlowAddress | undefined };
+
+/**
+ * Fills in a flow destination when the prefix oneof holds one: family,
+ * canonical key text as `prefix`, length 0 and the match as sent. Called only
+ * for prefixes that are not plain inet/inet6, so unicast decoding pays nothing.
+ */
+export function decodeFlowDestination(target: WirePath | WireMatch, destPrefix: FlowPrefixOneof | undefined): void {
+  const flow = decodeFlowPrefix(destPrefix);
+  if (flow === undefined) return;
+  target.family = flow.family;
+  target.prefix = flow.prefix;
+  target.length = 0;
+  target.flowspec = flow.flowspec;
+  if (flow.unknownTcpBits !== 0) target.unknownTcpBits = flow.unknownTcpBits;
 }
 
 export interface DialectCodec<Entry, Match> {
@@ -48,7 +70,7 @@ export function monitorOps(
 
 /** A decoded match; only the fields the request set. */
 export function wireMatch(
-  destPrefix: Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0],
+  destPrefix: (Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0] & FlowPrefixOneof) | undefined,
   length: number,
   table: string | undefined,
   cookie: bigint,
@@ -58,6 +80,7 @@ export function wireMatch(
     match.family = prefixFamily(destPrefix);
     match.prefix = prefixAddress(destPrefix);
     match.length = length;
+    if (match.family === 'other') decodeFlowDestination(match, destPrefix);
   }
   if (table !== undefined) match.table = table;
   if (cookie !== 0n) match.cookie = cookie;
