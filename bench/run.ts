@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: jetbridge against the MQTT ceiling and a per-message
- * baseline, measured side by side in one run (issue 6).
+ * `npm run bench`: jetbridge against references measured in the same run
+ * (issue 15): every row is printed with its reference, its ratio target and
+ * PASS or FAIL, because absolute figures move too much between runs on a
+ * shared machine to be targets. The rows and targets are in bench/rows/.
  *
  * Every part is its own process on loopback: Mosquitto (free port, no drops),
  * the JET emulator and the bridge from the built CLI, the baseline and the
@@ -8,63 +10,45 @@
  * reads the bridge's /metrics and /proc. It prints a table with the targets
  * and writes bench/results/latest.json.
  *
- *   npm run bench                     full run, a minute or two
- *   npm run bench -- --quick          smaller counts, about 20 s (CI smoke)
+ *   npm run bench                     full run, a few minutes
+ *   npm run bench -- --quick          smaller counts, a minute (CI smoke: correctness only)
  *   npm run bench -- --profile        also CPU-profile the bridges and the emulator
  *                                     (bench/results/profiles) and print their top self time
+ *   npm run bench -- --only a,b       only the rows named (ids as printed)
+ *   npm run bench -- --record         also write bench/results/reference-run.json and
+ *                                     regenerate the README's table from it
  *
  * Exit code 0 when the run completed and every result was correct, 1 when
  * something failed; missed performance targets are reported, not fatal,
  * because shared machines are noisy.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBroker, type BenchBroker } from './lib/broker.js';
+import { startBroker } from './lib/broker.js';
 import { LoadClient } from './lib/load.js';
-import { withCpuUse, type CpuUse, type Meter } from './lib/metrics.js';
 import { ChildGroup, stopChildrenOnExit } from './lib/processes.js';
 import { formatProfile, summarizeProfile } from './lib/profile.js';
-import { benchRecord, evaluate, formatReport, type BenchResults } from './lib/report.js';
-import * as scenario from './lib/scenarios.js';
-import {
-  REPO_ROOT,
-  startBaseline,
-  startBridge,
-  startEcho,
-  startEmulator,
-  startNoopJet,
-  startSink,
-  type StackOptions,
-} from './lib/stack.js';
+import { README, REFERENCE_RUN, writeReadmeTable } from './lib/readme-table.js';
+import { benchRecord, formatReport, type BenchRecord } from './lib/report.js';
+import type { Bench, RowResult } from './lib/row.js';
+import { DEFAULT_DEBOUNCE_MS, FULL_SIZES, QUICK_SIZES } from './lib/sizes.js';
+import { REPO_ROOT, startEmulator, type RunningEmulator, type StackOptions } from './lib/stack.js';
+import { judgeTargets } from './lib/targets.js';
+import { REPLY_TOPICS } from './lib/topics.js';
+import { ROWS, TARGETS } from './rows/index.js';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
-const TOPICS = {
-  ceiling: 'bench/ceiling',
-  oneWay: 'bench/one-way',
-  echoRequest: 'bench/echo/request',
-  echoReply: 'bench/echo/reply',
-  baselineIntent: 'base/r1/bgp/intent',
-  baselineResult: 'base/r1/bgp/result',
-  bridgeResults: 'jet/+/bgp/result',
-};
-
 interface Options {
   quick: boolean;
   profile: boolean;
-}
-
-/** What every phase works with. */
-interface Bench {
-  stack: StackOptions;
-  sizes: scenario.Sizes;
-  broker: BenchBroker;
-  load: LoadClient;
-  /** A meter that records, under `name`, the CPU of `pids` and of the bench during the timed part. */
-  meter(name: string, pids: Record<string, number>): Meter;
+  record: boolean;
+  /** Row ids to run; all when absent. */
+  only?: string[];
 }
 
 function progress(text: string): void {
@@ -76,206 +60,116 @@ function parseOptions(): Options {
     options: {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      record: { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench [-- --quick] [-- --profile]\n');
+    process.stdout.write('usage: npm run bench [-- --quick] [-- --profile] [-- --only id,id] [-- --record]\n');
     process.exit(0);
   }
-  return { quick: values.quick, profile: values.profile };
+  const only = values.only?.split(',').map((id) => id.trim());
+  const unknown = only?.filter((id) => !ROWS.some((row) => row.id === id)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(`--only names no row ${unknown.join(', ')}; rows: ${ROWS.map((r) => r.id).join(', ')}`);
+  }
+  if (values.record && (values.quick || only !== undefined)) {
+    throw new Error('--record keeps a full run of every row: leave out --quick and --only');
+  }
+  return { quick: values.quick, profile: values.profile, record: values.record, ...(only && { only }) };
 }
 
-/** 1. The MQTT ceiling, and the one-way and echo references. */
-async function measureMqtt(bench: Bench): Promise<Pick<BenchResults, 'ceiling' | 'oneWay' | 'echo'>> {
-  const { stack, sizes, broker, load, meter } = bench;
-  const mqttOnly = { mosquitto: broker.child.pid };
-  progress('1. MQTT ceiling: publisher client -> broker -> subscriber client (this process)');
-  await scenario.warmUp(load, TOPICS.ceiling, 'ceiling');
-  const ceiling = await scenario.measureCeiling(
-    load,
-    TOPICS.ceiling,
-    sizes.ceilingMessages,
-    meter('ceiling', mqttOnly),
-  );
-
-  progress('   reference: subscriber in its own process');
-  const sink = await startSink(stack, broker.url, TOPICS.oneWay, sizes.ceilingMessages);
-  const oneWay = await scenario.measureOneWay(
-    load,
-    sink,
-    TOPICS.oneWay,
-    sizes.ceilingMessages,
-    meter('one-way', { ...mqttOnly, sink: sink.pid }),
-  );
-  await stack.group.stop(sink);
-
-  progress('   reference: echo process (one message in, one out, no work)');
-  const echoPeer = await startEcho(stack, broker.url, TOPICS.echoRequest, TOPICS.echoReply);
-  await scenario.warmUp(load, TOPICS.echoRequest, 'ceiling');
-  const echo = await scenario.measureEcho(
-    load,
-    TOPICS.echoRequest,
-    sizes.ceilingMessages,
-    meter('echo', { ...mqttOnly, echo: echoPeer.pid }),
-  );
-  await stack.group.stop(echoPeer);
-  return { ceiling, oneWay, echo };
-}
-
-/** 2-6. The baseline and jetbridge against one emulator process. */
-async function measureAgainstEmulator(
-  bench: Bench,
-): Promise<Pick<BenchResults, 'baseline' | 'single' | 'steady' | 'bulk' | 'coalescing'>> {
-  const { stack, sizes, broker, load, meter } = bench;
-  const emulator = await startEmulator(stack);
-  const withJet = { mosquitto: broker.child.pid, emulator: emulator.child.pid };
-  progress(`emulator: JET on ${emulator.jetAddress}, admin ${emulator.adminUrl}`);
-
-  progress(`2. baseline: ${sizes.baselineIntents} intents, one JET call per message`);
-  const baselinePeer = await startBaseline(stack, {
-    brokerUrl: broker.url,
-    jetAddress: emulator.jetAddress,
-    intentTopic: TOPICS.baselineIntent,
-    resultTopic: TOPICS.baselineResult,
-  });
-  await scenario.warmUp(load, TOPICS.baselineIntent, 'baseline', 200);
-  const baseline = await scenario.measureBaseline(
-    load,
-    TOPICS.baselineIntent,
-    sizes.baselineIntents,
-    meter('baseline', { ...withJet, baseline: baselinePeer.pid }),
-  );
-  await stack.group.stop(baselinePeer);
-
-  const bridge = await startBridge(stack, {
-    label: 'single',
-    brokerUrl: broker.url,
-    jetAddress: emulator.jetAddress,
-    device: 'r1',
-  });
-  const withBridge = { ...withJet, bridge: bridge.child.pid };
-  progress(`3. jetbridge: warm-up, then ${sizes.singleIntents} single intents`);
-  await scenario.warmUp(load, bridge.intentTopic, 'single');
-  const single = await scenario.measureSingle(
-    load,
-    bridge,
-    emulator.adminUrl,
-    sizes.singleIntents,
-    meter('single', withBridge),
-  );
-  progress(`4. jetbridge: ${sizes.steadyRatePerSec} intents/s for ${sizes.steadySeconds} s`);
-  const steady = await scenario.measureSteady(
-    load,
-    bridge,
-    sizes.steadyRatePerSec,
-    sizes.steadySeconds,
-    meter('steady', withBridge),
-  );
-  progress(`6. jetbridge: ${sizes.flaps} flaps of one prefix`);
-  const coalescing = await scenario.measureCoalescing(load, bridge, sizes.flaps);
-  await stack.group.stop(bridge.child);
-
-  progress(
-    `5. jetbridge: ${sizes.bulkRoutes.toLocaleString('en-US')} routes in arrays of ${sizes.bulkArraySize}, fresh bridge process`,
-  );
-  const bulkBridge = await startBridge(stack, {
-    label: 'bulk',
-    brokerUrl: broker.url,
-    jetAddress: emulator.jetAddress,
-    device: 'r2',
-  });
-  const bulk = await scenario.measureBulk(
-    load,
-    bulkBridge,
-    emulator.adminUrl,
-    sizes,
-    sizes.bulkRoutes,
-    meter('bulk', { ...withJet, bridge: bulkBridge.child.pid }),
-  );
-  await stack.group.stop(bulkBridge.child);
-  await stack.group.stop(emulator.child);
-  return { baseline, single, steady, bulk, coalescing };
-}
-
-/** Reference: the bulk load into a JET server that does nothing, so the emulator's share shows. */
-async function measureAgainstNoopJet(bench: Bench): Promise<BenchResults['bulkNoop']> {
-  const { stack, sizes, broker, load, meter } = bench;
-  progress(
-    `   reference: ${sizes.noopRoutes.toLocaleString('en-US')} routes into a no-op JET server, fresh bridge process`,
-  );
-  const noop = await startNoopJet(stack);
-  const bridge = await startBridge(stack, {
-    label: 'bulk-noop',
-    brokerUrl: broker.url,
-    jetAddress: noop.jetAddress,
-    device: 'r3',
-  });
-  const pids = { mosquitto: broker.child.pid, 'noop-jet': noop.child.pid, bridge: bridge.child.pid };
-  const bulkNoop = await scenario.measureBulk(
-    load,
-    bridge,
-    undefined,
-    sizes,
-    sizes.noopRoutes,
-    meter('bulk-noop', pids),
-  );
-  await stack.group.stop(bridge.child);
-  await stack.group.stop(noop.child);
-  return bulkNoop;
-}
-
-function commandOf({ quick, profile }: Options): string {
-  const flags = [...(quick ? ['--quick'] : []), ...(profile ? ['--profile'] : [])];
+function commandOf({ quick, profile, only }: Options): string {
+  const flags = [
+    ...(quick ? ['--quick'] : []),
+    ...(profile ? ['--profile'] : []),
+    ...(only ? ['--only', only.join(',')] : []),
+  ];
   return flags.length === 0 ? 'npm run bench' : `npm run bench -- ${flags.join(' ')}`;
 }
 
-async function run(group: ChildGroup, dir: string, options: Options): Promise<number> {
-  const sizes = options.quick ? scenario.QUICK_SIZES : scenario.FULL_SIZES;
-  const loadBefore = loadavg();
-  const cpu: Record<string, CpuUse> = {};
-  const meter =
-    (name: string, pids: Record<string, number>): Meter =>
-    async (timed) => {
-      const { result, cpu: use } = await withCpuUse(pids, timed);
-      cpu[name] = use;
-      return result;
-    };
+/** The commit checked out, marked when the tree has changes; undefined outside git. */
+function commitOf(): string | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'src', 'bench/lib', 'bench/rows', 'bench/run.ts') === ''
+      ? head
+      : `${head}+changes`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function measureRows(group: ChildGroup, dir: string, options: Options): Promise<RowResult[]> {
+  const sizes = options.quick ? QUICK_SIZES : FULL_SIZES;
   const stack: StackOptions = { group, dir, ...(options.profile && { profileDir: PROFILE_DIR }) };
   const broker = await startBroker(group, dir);
   progress(`mosquitto on ${broker.url}; logs in ${dir}`);
-  const load = await LoadClient.connect(broker.url, 'bench-load', [
-    TOPICS.ceiling,
-    TOPICS.echoReply,
-    TOPICS.baselineResult,
-    TOPICS.bridgeResults,
-  ]);
-  const bench: Bench = { stack, sizes, broker, load, meter };
-
-  const results: BenchResults = {
-    ...(await measureMqtt(bench)),
-    ...(await measureAgainstEmulator(bench)),
-    bulkNoop: await measureAgainstNoopJet(bench),
+  const load = await LoadClient.connect(broker.url, 'bench-load', REPLY_TOPICS);
+  let shared: Promise<RunningEmulator> | undefined;
+  let emulators = 0;
+  const bench: Bench = {
+    stack,
+    sizes,
+    broker,
+    load,
+    sharedEmulator: () => {
+      shared ??= startEmulator(stack, 'emulator');
+      return shared;
+    },
+    freshEmulator: () => startEmulator(stack, `emulator-${++emulators}`),
+    progress,
   };
+  const rows: RowResult[] = [];
+  for (const row of ROWS) {
+    if (options.only !== undefined && !options.only.includes(row.id)) continue;
+    rows.push(await row.measure(bench));
+  }
   await load.close();
+  return rows;
+}
+
+async function run(group: ChildGroup, dir: string, options: Options): Promise<number> {
+  const loadBefore = loadavg();
+  const rows = await measureRows(group, dir, options);
   await group.stopAll();
 
-  const checks = evaluate(results);
   const command = commandOf(options);
-  const record = { ...benchRecord(options.quick ? 'quick' : 'full', command, sizes, results, checks, loadBefore), cpu };
+  const commit = commitOf();
+  const record = benchRecord(
+    {
+      mode: options.quick ? 'quick' : 'full',
+      command,
+      ...(commit !== undefined && { commit }),
+      debounceMs: DEFAULT_DEBOUNCE_MS,
+      sizes: options.quick ? QUICK_SIZES : FULL_SIZES,
+      loadBefore,
+    },
+    rows,
+    judgeTargets(TARGETS, rows),
+  );
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(record, null, 2)}\n`);
+  const json = `${JSON.stringify(record, null, 2)}\n`;
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  printReport(record, command, loadBefore);
+  if (options.record) {
+    writeFileSync(REFERENCE_RUN, json);
+    writeReadmeTable(record);
+    process.stdout.write(`recorded: ${REFERENCE_RUN}; table regenerated in ${README}\n`);
+  }
+  if (options.profile) printProfiles();
+  return record.checks.some((c) => !c.pass) ? 1 : 0;
+}
 
+function printReport(record: BenchRecord, command: string, loadBefore: number[]): void {
   const { machine } = record;
   const load1 = loadBefore.map((l) => l.toFixed(2)).join(' ');
   process.stdout.write(
-    `\njetbridge bench (${record.mode}): ${command}\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average before ${load1}\n\n`,
+    `\njetbridge bench (${record.mode}): ${command}, commit ${record.commit ?? 'unknown'}\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average before ${load1}\n\n`,
   );
-  process.stdout.write(
-    `${formatReport(results, checks, sizes, cpu)}\n\nwritten: ${join(RESULTS_DIR, 'latest.json')}\n`,
-  );
-  if (options.profile) printProfiles();
-  return checks.some((c) => c.kind === 'correctness' && !c.pass) ? 1 : 0;
+  process.stdout.write(`${formatReport(record)}\n\nwritten: ${join(RESULTS_DIR, 'latest.json')}\n`);
 }
 
 function printProfiles(): void {
@@ -287,7 +181,13 @@ function printProfiles(): void {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions();
+  let options: Options;
+  try {
+    options = parseOptions();
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const group = new ChildGroup();
   stopChildrenOnExit(group);
   if (options.profile) {

@@ -14,6 +14,7 @@ export const PREFIX_RANGES = {
   single: { first: 18, octets: 1 },
   steady: { first: 19, octets: 1 },
   coalescing: { first: 20, octets: 1 },
+  singleSmall: { first: 21, octets: 1 },
   bulk: { first: 32, octets: 16 },
 } as const;
 

@@ -8,51 +8,16 @@ import { expectStatus, resultStatuses, type ExchangeResult, type LoadClient, typ
 import { jetRequestCount, processMemory, resetPeakRss, unmetered, type Meter } from './metrics.js';
 import type { SinkReport } from './mqtt-peer.js';
 import { arrayPayload, rangeSize, singlePayload, type PrefixRange } from './payloads.js';
+import type { JetBulkReport } from './jet-bulk.js';
 import type { BenchChild } from './processes.js';
+import type { Sizes } from './sizes.js';
 import type { RunningBridge } from './stack.js';
 import type { LatencySummary } from './stats.js';
 
-/** How many of everything; `--quick` uses smaller counts. */
-export interface Sizes {
-  ceilingMessages: number;
-  baselineIntents: number;
-  singleIntents: number;
-  steadyRatePerSec: number;
-  steadySeconds: number;
-  bulkRoutes: number;
-  bulkArraySize: number;
-  /** Bulk messages waiting for their result before the publisher waits. */
-  bulkInFlight: number;
-  /** Routes for the bridge against the no-op JET server. */
-  noopRoutes: number;
-  flaps: number;
-}
-
-export const FULL_SIZES: Sizes = {
-  ceilingMessages: 50_000,
-  baselineIntents: 2_000,
-  singleIntents: 50_000,
-  steadyRatePerSec: 1_000,
-  steadySeconds: 10,
-  bulkRoutes: 1_000_000,
-  bulkArraySize: 1_000,
-  bulkInFlight: 16,
-  noopRoutes: 500_000,
-  flaps: 100,
-};
-
-export const QUICK_SIZES: Sizes = {
-  ...FULL_SIZES,
-  ceilingMessages: 10_000,
-  baselineIntents: 500,
-  singleIntents: 10_000,
-  steadySeconds: 3,
-  bulkRoutes: 100_000,
-  noopRoutes: 100_000,
-};
-
-/** Longest wait for the last reply after the last publish. */
+/** Longest time with no reply after the last publish before a scenario fails. */
 const REPLY_TIMEOUT_MS = 60_000;
+/** Longest wait for a peer's report of a whole scenario (minutes on a busy machine). */
+const REPORT_TIMEOUT_MS = 600_000;
 
 export interface Throughput {
   count: number;
@@ -89,7 +54,7 @@ function prebuilt(count: number, make: (seq: number) => string): (seq: number) =
 
 const single = (range: PrefixRange, count: number) => prebuilt(count, (seq) => singlePayload(range, seq));
 const allSucceed = expectStatus('SUCCESS');
-const anyReply: ReplyJudge = () => ({ ok: 1, failed: 0 });
+export const anyReply: ReplyJudge = () => ({ ok: 1, failed: 0 });
 
 /** Requests sent to each target before it is measured, so that measured code runs JIT-compiled as in a long-lived process. */
 export const WARM_UP_REQUESTS = 2_000;
@@ -143,7 +108,7 @@ export async function measureOneWay(
   const payloadOf = single('ceiling', count);
   const report = sink.nextMessage(
     (m) => ((m as SinkReport).kind === 'sink-report' ? (m as SinkReport) : undefined),
-    REPLY_TIMEOUT_MS,
+    REPORT_TIMEOUT_MS,
   );
   const [sent, { lastAtMs, latency }] = await meter(() =>
     Promise.all([load.publishOnly({ topic, count, payloadOf }), report]),
@@ -196,8 +161,9 @@ export async function measureSingle(
   adminUrl: string,
   count: number,
   meter: Meter = unmetered,
+  range: PrefixRange = 'single',
 ): Promise<SingleResult> {
-  const payloadOf = single('single', count);
+  const payloadOf = single(range, count);
   const before = await emulatorRouteCount(adminUrl, bridge.jetClientId);
   const result = await meter(() =>
     load.exchange({ topic: bridge.intentTopic, count, payloadOf, judge: allSucceed, timeoutMs: REPLY_TIMEOUT_MS }),
@@ -216,36 +182,38 @@ export interface SteadyResult extends Throughput {
 export const STEADY_LEAD_IN_SECONDS = 2;
 
 /**
- * 4. A fixed rate of single intents; latency is what matters here. The same
- * load runs for STEADY_LEAD_IN_SECONDS first, unmeasured, on other prefixes:
- * the figure is the bridge in its steady state, not still clearing up after
- * the burst of the scenario before.
+ * 4. A fixed rate of single intents to `topic` (a bridge's, or the echo
+ * reference's with `judge` taking any reply); latency is what matters here.
+ * The same load runs for STEADY_LEAD_IN_SECONDS first, unmeasured, on other
+ * prefixes: the figure is the target in its steady state, not still clearing
+ * up after whatever ran before.
  */
 export async function measureSteady(
   load: LoadClient,
-  bridge: RunningBridge,
+  topic: string,
   ratePerSec: number,
   seconds: number,
   meter: Meter = unmetered,
+  judge: ReplyJudge = allSucceed,
 ): Promise<SteadyResult> {
   const count = ratePerSec * seconds;
   const leadIn = ratePerSec * STEADY_LEAD_IN_SECONDS;
   // One set of distinct prefixes: the measured intents first, the lead-in's after them.
   const payloadOf = single('steady', count + leadIn);
   await load.exchange({
-    topic: bridge.intentTopic,
+    topic,
     count: leadIn,
     payloadOf: (seq) => payloadOf(count + seq),
-    judge: allSucceed,
+    judge,
     ratePerSec,
     timeoutMs: REPLY_TIMEOUT_MS,
   });
   const result = await meter(() =>
     load.exchange({
-      topic: bridge.intentTopic,
+      topic,
       count,
       payloadOf,
-      judge: allSucceed,
+      judge,
       ratePerSec,
       timeoutMs: REPLY_TIMEOUT_MS,
     }),
@@ -355,5 +323,27 @@ export async function measureBulk(
     peakRssBytes,
     bytesPerRoute: (peakRssBytes - rssBeforeBytes) / routes,
     peakReset,
+  };
+}
+
+/**
+ * 5b. The direct gRPC bulk reference (jet-bulk.ts), its requests already
+ * built: sends `go` and waits for its report.
+ */
+export async function measureJetBulk(peer: BenchChild, meter: Meter = unmetered): Promise<Omit<Throughput, 'latency'>> {
+  const report = await meter(() => {
+    const done = peer.nextMessage(
+      (m) => ((m as JetBulkReport).kind === 'jet-bulk-report' ? (m as JetBulkReport) : undefined),
+      REPORT_TIMEOUT_MS,
+    );
+    peer.child.send({ kind: 'go' });
+    return done;
+  });
+  return {
+    count: report.routes,
+    elapsedMs: report.elapsedMs,
+    perSec: (report.routes * 1000) / report.elapsedMs,
+    failed: report.failed,
+    ...(report.failure !== undefined && { failure: report.failure }),
   };
 }

@@ -40,19 +40,20 @@ export interface RunningEmulator {
   adminUrl: string;
 }
 
-export async function startEmulator(options: StackOptions): Promise<RunningEmulator> {
+/** The emulator from the CLI; `label` names its log and profile files. */
+export async function startEmulator(options: StackOptions, label = 'emulator'): Promise<RunningEmulator> {
   const [grpcPort, adminPort] = [await freePort(), await freePort()];
   const child = options.group.start({
-    name: 'emulator',
+    name: label,
     command: process.execPath,
     args: [
-      ...profileArgs(options, 'emulator'),
+      ...profileArgs(options, label),
       CLI,
       'emulator',
       ...['--port', String(grpcPort), '--admin-port', String(adminPort)],
       ...['--user', `${JET_USER.user}:${JET_USER.password}`, '--dialect', 'both'],
     ],
-    logFile: join(options.dir, 'emulator.log'),
+    logFile: join(options.dir, `${label}.log`),
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   await untilReady(child, 'admin API answer', () => answersOk(`${adminUrl}/healthz`));
@@ -119,7 +120,13 @@ export async function startBridge(options: StackOptions, setup: BridgeSetup): Pr
 }
 
 /** Starts a TypeScript entry under bench/lib as a process and waits for its `ready` report. */
-async function startTsPeer(options: StackOptions, name: string, entry: string, args: string[]): Promise<BenchChild> {
+async function startTsPeer(
+  options: StackOptions,
+  name: string,
+  entry: string,
+  args: string[],
+  readyTimeoutMs = 20_000,
+): Promise<BenchChild> {
   const child = options.group.start({
     name,
     command: process.execPath,
@@ -127,7 +134,7 @@ async function startTsPeer(options: StackOptions, name: string, entry: string, a
     logFile: join(options.dir, `${name}.log`),
     ipc: true,
   });
-  await child.nextMessage((message) => ((message as PeerMessage).kind === 'ready' ? true : undefined), 20_000);
+  await child.nextMessage((message) => ((message as PeerMessage).kind === 'ready' ? true : undefined), readyTimeoutMs);
   return child;
 }
 
@@ -184,4 +191,26 @@ export async function startNoopJet(options: StackOptions): Promise<RunningNoopJe
   const port = await freePort();
   const child = await startTsPeer(options, 'noop-jet', 'noop-jet.ts', ['--port', String(port)]);
   return { child, jetAddress: `127.0.0.1:${port}` };
+}
+
+export interface JetBulkSetup {
+  jetAddress: string;
+  routes: number;
+  arraySize: number;
+  inFlight: number;
+}
+
+/** The direct gRPC bulk client, logged in and with its requests built (a while, for a million), waiting for `go`. */
+export function startJetBulk(options: StackOptions, setup: JetBulkSetup): Promise<BenchChild> {
+  return startTsPeer(
+    options,
+    'jet-bulk',
+    'jet-bulk.ts',
+    [
+      ...['--jet', setup.jetAddress, '--user', JET_USER.user, '--password', JET_USER.password],
+      ...['--client-id', 'bench-jet-bulk', '--routes', String(setup.routes)],
+      ...['--array-size', String(setup.arraySize), '--in-flight', String(setup.inFlight)],
+    ],
+    120_000,
+  );
 }

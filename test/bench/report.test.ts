@@ -1,76 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { DEBOUNCE_MS, evaluate, type BenchResults } from '../../bench/lib/report.js';
-import type { BulkResult, Throughput } from '../../bench/lib/scenarios.js';
+import { markdownTable, replaceTable, TABLE_END, TABLE_START, tableIn } from '../../bench/lib/readme-table.js';
+import { benchRecord, formatReport, tableLines } from '../../bench/lib/report.js';
+import type { RowResult, TargetResult } from '../../bench/lib/row.js';
+import { QUICK_SIZES } from '../../bench/lib/sizes.js';
 
-const latency = { count: 1, p50Ms: 1, p99Ms: 1, maxMs: 1 };
-const rate = (perSec: number, count = 1000): Throughput => ({
-  count,
-  elapsedMs: (count * 1000) / perSec,
-  perSec,
-  latency,
-  failed: 0,
-});
-const bulk = (perSec: number, peakRssBytes: number, programmed?: number): BulkResult => ({
-  ...rate(perSec, 1_000_000),
-  routes: 1_000_000,
-  arraySize: 1000,
-  ...(programmed !== undefined && { programmed }),
-  rssBeforeBytes: 0,
-  peakRssBytes,
-  bytesPerRoute: peakRssBytes / 1_000_000,
-  peakReset: true,
-});
+const rows: RowResult[] = [
+  {
+    id: 'echo',
+    title: 'echo',
+    figure: '10 msg/s',
+    count: 100,
+    unit: 'msg',
+    subject: 'echo',
+    cpu: { wallMs: 1000, cpuMs: { echo: 2 } },
+    checks: [],
+  },
+  {
+    id: 'single',
+    title: 'single | burst',
+    figure: '9 intents/s',
+    count: 100,
+    unit: 'intent',
+    subject: 'bridge',
+    cpu: { wallMs: 1000, cpuMs: { bridge: 5 } },
+    checks: [{ row: 'single', name: 'single results', expected: 'all', actual: '1 not SUCCESS', pass: false }],
+  },
+];
+const targets: TargetResult[] = [
+  { name: 'a', row: 'single', reference: 'echo', text: 'CPU <= 2x echo', value: 2.5, shown: '2.5x', pass: false },
+  { name: 'b', row: 'single', text: 'limit', value: 1, shown: '1', pass: true },
+];
+const record = benchRecord(
+  { mode: 'quick', command: 'npm run bench -- --quick', debounceMs: 50, sizes: QUICK_SIZES, loadBefore: [1, 2, 3] },
+  rows,
+  targets,
+);
 
-function results(overrides: Partial<BenchResults> = {}): BenchResults {
-  return {
-    ceiling: rate(20_000),
-    oneWay: rate(20_000),
-    echo: rate(15_000),
-    baseline: rate(600),
-    single: { ...rate(12_000), programmed: 1000 },
-    steady: {
-      ...rate(1000),
-      latency: { count: 10, p50Ms: 57, p99Ms: DEBOUNCE_MS + 25, maxMs: 90 },
-      targetRatePerSec: 1000,
-      sentRatePerSec: 1000,
-    },
-    bulk: bulk(50_000, 1024 ** 3, 1_000_000),
-    bulkNoop: bulk(60_000, 500 * 1024 ** 2),
-    coalescing: { intents: 100, jetRequests: 1, succeeded: 1, superseded: 99, failed: 0 },
-    ...overrides,
-  };
-}
-
-const verdicts = (r: BenchResults) => Object.fromEntries(evaluate(r).map((c) => [c.name, c.pass]));
-
-describe('evaluate', () => {
-  it('passes every target at its limit', () => {
-    expect(Object.values(verdicts(results())).every(Boolean)).toBe(true);
+describe('bench report', () => {
+  it('shows each target of a row on a line of its own, and marks the rows others refer to', () => {
+    const lines = tableLines(record);
+    expect(lines.map((l) => [l.scenario, l.target, l.result])).toEqual([
+      ['echo: echo', 'reference', ''],
+      ['single: single | burst', 'CPU <= 2x echo', 'FAIL 2.5x'],
+      ['', 'limit', 'PASS 1'],
+    ]);
+    expect(lines[1]!.cost).toBe('bridge 50.0 us/intent');
   });
 
-  it('fails each target just past its limit', () => {
-    expect(verdicts(results({ single: { ...rate(5_999), programmed: 1000 } }))['single vs baseline']).toBe(false);
-    expect(verdicts(results({ single: { ...rate(11_999), programmed: 1000 } }))['single vs ceiling']).toBe(false);
-    expect(
-      verdicts(results({ steady: { ...results().steady, latency: { ...latency, p99Ms: DEBOUNCE_MS + 25.1 } } }))[
-        'steady p99'
-      ],
-    ).toBe(false);
-    expect(verdicts(results({ bulk: bulk(49_999, 1024 ** 3, 1_000_000) }))['bulk rate']).toBe(false);
-    expect(verdicts(results({ bulk: bulk(50_000, 1024 ** 3 + 1, 1_000_000) }))['bulk memory']).toBe(false);
-    expect(verdicts(results({ coalescing: { ...results().coalescing, jetRequests: 2 } }))['coalescing']).toBe(false);
+  it('collects the rows’ correctness checks and prints the failures', () => {
+    expect(record.checks).toHaveLength(1);
+    expect(formatReport(record)).toContain('single results: expected all, got 1 not SUCCESS');
+  });
+});
+
+describe('README table', () => {
+  it('replaces exactly the text between its markers', () => {
+    const readme = `# x\n${TABLE_START}\nold\n${TABLE_END}\nafter\n`;
+    const table = markdownTable(record);
+    const written = replaceTable(readme, table);
+    expect(tableIn(written)).toBe(table);
+    expect(written.endsWith(`${TABLE_END}\nafter\n`)).toBe(true);
+    expect(table).toContain('single: single \\| burst');
   });
 
-  it('fails correctness when a result failed or routes are missing from the emulator', () => {
-    expect(verdicts(results({ single: { ...rate(12_000), failed: 1, programmed: 1000 } }))['single results']).toBe(
-      false,
-    );
-    expect(verdicts(results({ single: { ...rate(12_000), programmed: 999 } }))['single routes']).toBe(false);
-    expect(verdicts(results({ bulk: bulk(50_000, 0) }))['bulk routes']).toBe(false);
-    expect(
-      verdicts(results({ coalescing: { ...results().coalescing, succeeded: 2, superseded: 98 } }))[
-        'coalescing results'
-      ],
-    ).toBe(false);
+  it('says what is missing when the README has no markers', () => {
+    expect(() => replaceTable('# x\n', 'table')).toThrow(/bench-table/);
   });
 });
