@@ -60,7 +60,20 @@ export interface JetDeviceSessionOptions {
   unavailableBudgetMs: number;
   /** Requests allowed to wait while the device is down; more fail at once. */
   maxQueued?: number;
+  /**
+   * Asked before every request to the router (login and Initialize included): a
+   * reason means this process must not talk to the device now (in a fleet, it does
+   * not hold the device's lease), and the request fails with FencedError unsent.
+   */
+  fence?: () => string | undefined;
   logger: Logger;
+}
+
+/** A request not sent because this process may not talk to the device (see `fence`). */
+export class FencedError extends DeviceUnavailableError {
+  constructor(device: string, reason: string) {
+    super(device, `fenced: ${reason}`);
+  }
 }
 
 const DEFAULT_MAX_QUEUED = 1000;
@@ -239,6 +252,7 @@ export class JetDeviceSession implements DeviceSession {
     const viaHook = hookRpc !== undefined && hookRpc === this.establishing ? hookRpc : undefined;
     for (let attempts = 1; ; ) {
       const rpc = viaHook ?? (await this.connected(giveUpAt));
+      this.checkFence();
       const outcome = await settle(call(rpc, this.deadline()));
       const verdict = this.judge(rpc, outcome, statusOf);
       if (verdict === 'reconnect' && !viaHook) {
@@ -324,8 +338,10 @@ export class JetDeviceSession implements DeviceSession {
     this.establishing = rpc;
     try {
       const { username, password, clientId } = this.options;
+      this.checkFence();
       const login = await rpc.login(username, password.value, clientId, this.deadline());
       if (!login.ok) throw new LoginRejectedError(username, login.message);
+      this.checkFence();
       const init = await rpc.initialize(this.deadline());
       if (!init.ok) throw new Error(`Initialize answered ${init.status}`);
       await this.runHooks(rpc, init.rebound);
@@ -391,6 +407,11 @@ export class JetDeviceSession implements DeviceSession {
     } catch {
       throw this.unavailable('session stopped');
     }
+  }
+
+  private checkFence(): void {
+    const reason = this.options.fence?.();
+    if (reason !== undefined) throw new FencedError(this.options.device, reason);
   }
 
   private deadline(): Date {

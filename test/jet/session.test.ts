@@ -16,7 +16,7 @@ import { createOpCommandHandler } from '../../src/emulator/ops.js';
 import { demoAppTls } from '../../src/jet/client/index.js';
 import { DeviceUnavailableError, type DeviceState, type DeviceStatus } from '../../src/jet/device.js';
 import type { BgpPath, DialectName, MonitorEntry } from '../../src/jet/model.js';
-import { JetDeviceSession, type JetDeviceSessionOptions } from '../../src/jet/session.js';
+import { FencedError, JetDeviceSession, type JetDeviceSessionOptions } from '../../src/jet/session.js';
 import { freePort } from '../helpers/ports.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -499,5 +499,36 @@ describe('JetDeviceSession over TLS', () => {
           logger,
         }),
     ).toThrow(/tls\.caFile: cannot read \/nonexistent\/ca\.crt/);
+  });
+});
+
+describe('JetDeviceSession fencing', () => {
+  it('sends nothing while fenced, and serves again once the fence lifts', async () => {
+    const emu = await emulator();
+    let fenced: string | undefined;
+    const s = session(emu, 'legacy', { fence: () => fenced });
+    s.start();
+    await reach(s, 'ready');
+    const requests: string[] = [];
+    emu.events.on('request', (event: { op?: string }) => requests.push(String(event.op)));
+
+    fenced = 'lease lost';
+    await expect(s.oper('add', [path(1)])).rejects.toThrow(FencedError);
+    await expect(s.get({ table: 'inet.0' })).rejects.toThrow(/fenced: lease lost/);
+    expect(requests).toEqual([]);
+    expect(ribKeys(emu)).toEqual([]);
+
+    fenced = undefined;
+    await s.oper('add', [path(1)]);
+    expect(ribKeys(emu)).toEqual([keyOf(path(1))]);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('does not log in while fenced', async () => {
+    const emu = await emulator();
+    const s = session(emu, 'legacy', { fence: () => 'not the owner' });
+    s.start();
+    await reach(s, 'down');
+    expect(emu.clients()).toEqual([]);
   });
 });
