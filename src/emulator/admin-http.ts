@@ -7,7 +7,8 @@
  *   GET    /clients            client ids, their users, dialects, connection state, route counts
  *   GET    /peer-routes        the peer-learned routes fed to Monitor/Subscribe
  *   POST   /peer-routes        inject peer routes: an array of intent-shaped routes
- *   DELETE /peer-routes        withdraw peer routes: an array of {"prefix", "table"?}
+ *   DELETE /peer-routes        withdraw peer routes: an array of {"prefix", "table"?}, or the query
+ *                              ?prefix=...&prefix=...&table=... (table optional)
  *   POST   /notify             {"topic", "event"}: publish a jet-event through the notifier
  *   POST   /faults             {"latencyMs"?, "unavailable"?, "tryAgain"?, "dropConnections"?,
  *                               "reject"?: {"prefixes", "status", "ops"?}}; {} clears
@@ -15,7 +16,8 @@
  * Routes are written as `{table, prefix: "10.1.0.0/24", cookie: "<decimal>",
  * nextHops, <attributes>, owner}`: the cookie is text because it is a 64-bit
  * integer that JSON numbers cannot hold exactly. Malformed input gets a 400
- * naming the field, an unknown path 404, a body over 1 MiB 413.
+ * naming the field, an unknown path 404, a body over 1 MiB 413. The API is
+ * described by docs/emulator-admin.openapi.yaml (OpenAPI 3.1).
  */
 import { flowMatchJson } from '../jet/flowspec.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -187,21 +189,45 @@ async function injectPeerRoutes(emulator: AdminEmulator, request: Request): Prom
 
 const withdrawSchema = z.array(z.strictObject({ prefix: z.string(), table: z.string().min(1).optional() })).min(1);
 
+interface WithdrawSelection {
+  items: Array<{ prefix: string; table?: string }>;
+  /** How an error names item `i`'s `key`: its place in the body, or the query parameter. */
+  field(i: number, key: 'prefix' | 'table'): string;
+}
+
+/** The routes to withdraw: a JSON body, or `?prefix=...&prefix=...[&table=...]`, not both. */
+async function withdrawSelection(request: Request): Promise<WithdrawSelection> {
+  const { query } = request;
+  checkQuery(query, ['prefix', 'table']);
+  const body = await request.body();
+  const prefixes = query.getAll('prefix');
+  const table = query.get('table');
+  if (prefixes.length === 0 && table === null) {
+    const items = validate(withdrawSchema, parseJson(body), 'routes');
+    return { items, field: (i, key) => `routes[${i}].${key}` };
+  }
+  if (body.length > 0) throw new HttpError(400, 'give the routes in the body or as query parameters, not both');
+  if (prefixes.length === 0) throw new HttpError(400, 'query parameter "table" needs at least one "prefix"');
+  if (table === '') throw new HttpError(400, 'query parameter "table" is empty');
+  const items = prefixes.map((prefix) => ({ prefix, ...(table !== null && { table }) }));
+  return { items, field: (i, key) => (key === 'prefix' ? `query prefix ${quote(prefixes[i] ?? '')}` : 'query table') };
+}
+
 async function withdrawPeerRoutes(emulator: AdminEmulator, request: Request): Promise<unknown> {
-  const items = validate(withdrawSchema, parseJson(await request.body()), 'routes');
+  const { items, field } = await withdrawSelection(request);
   const keys = items.map((item, i) => {
-    const { family, prefix, length } = prefixField(item.prefix, `routes[${i}].prefix`);
+    const { family, prefix, length } = prefixField(item.prefix, field(i, 'prefix'));
     const table = item.table ?? defaultTable(family);
     const holds = tableFamily(table);
     if (holds === undefined)
       throw new HttpError(
         400,
-        `routes[${i}].table: ${quote(table)} is not a unicast routing table (inet.N or inet6.N)`,
+        `${field(i, 'table')}: ${quote(table)} is not a unicast routing table (inet.N or inet6.N)`,
       );
     if (holds !== family) {
       throw new HttpError(
         400,
-        `routes[${i}].table: ${table} holds ${familyName(holds)} routes but ${prefix}/${length} is ${familyName(family)}`,
+        `${field(i, 'table')}: ${table} holds ${familyName(holds)} routes but ${prefix}/${length} is ${familyName(family)}`,
       );
     }
     return { prefix, length, table };
