@@ -379,6 +379,22 @@ function stateSection(context: SchemaContext) {
   });
 }
 
+/**
+ * Fleet membership (with PostgreSQL state): how long a silent bridge keeps its
+ * device leases, and how often each bridge checks the fleet (its heartbeat).
+ */
+const fleetSection = z
+  .strictObject({
+    leaseTimeoutMs: z.int().min(1000).default(3000),
+    checkIntervalMs: z.int().min(50).default(500),
+  })
+  .superRefine((fleet, ctx) => {
+    if (fleet.checkIntervalMs * 4 > fleet.leaseTimeoutMs) {
+      const message = `must be at most a quarter of leaseTimeoutMs (${fleet.leaseTimeoutMs}), so a heartbeat or two may be late`;
+      ctx.addIssue({ code: 'custom', path: ['checkIntervalMs'], message });
+    }
+  });
+
 const httpSection = z.strictObject({
   enabled: z.boolean().default(false),
   host: nonEmpty.default('127.0.0.1'),
@@ -423,6 +439,7 @@ export function createConfigSchema(context: SchemaContext) {
       emulator: emulatorSection(context).prefault({}).describe('an in-process JET emulator impersonating devices'),
       pipeline: pipelineSection.prefault({}).describe('coalescing, batching, concurrency and retries'),
       state: stateSection(context).prefault({}).describe('where the inbox and the programmed state are kept'),
+      fleet: fleetSection.prefault({}).describe('device leases when several bridges share PostgreSQL state'),
       http: httpSection.prefault({}).describe('the metrics and health endpoints'),
       log: logSection.prefault({}).describe('logging'),
     })

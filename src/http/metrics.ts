@@ -108,6 +108,26 @@ export class BridgeMetrics {
     seconds: this.jetRequestSeconds.labels(device, op),
     size: this.batchSize.labels(device, op),
   }));
+  // Fleet events are rare (a handover, a lost lease): plain prom-client metrics.
+  private readonly ownershipChanges = new Counter({
+    name: 'jetbridge_fleet_ownership_changes_total',
+    help: 'Devices this bridge acquired, released (handed over) or lost (lease gone), by device and change.',
+    labelNames: ['device', 'change'],
+    registers: [this.registry],
+  });
+  private readonly leaseLosses = new Counter({
+    name: 'jetbridge_fleet_lease_losses_total',
+    help: 'Device leases this bridge lost without handing them over (database session ended, heartbeat failed).',
+    labelNames: ['device'],
+    registers: [this.registry],
+  });
+  private readonly takeoverSeconds = new Histogram({
+    name: 'jetbridge_fleet_takeover_seconds',
+    help: 'From this bridge first seeing a device without an owner to serving it, in seconds.',
+    labelNames: ['device'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+    registers: [this.registry],
+  });
   private readonly mqttConnectedGauge = new Gauge({
     name: 'jetbridge_mqtt_connected',
     help: '1 while the bridge is connected to the MQTT broker, else 0.',
@@ -191,6 +211,18 @@ export class BridgeMetrics {
 
   mqttConnected(connected: boolean): void {
     this.mqttConnectedGauge.set(connected ? 1 : 0);
+  }
+
+  ownershipChanged(device: string, change: 'acquired' | 'released' | 'lost'): void {
+    this.ownershipChanges.inc({ device, change });
+  }
+
+  leaseLost(device: string): void {
+    this.leaseLosses.inc({ device });
+  }
+
+  takeover(device: string, seconds: number): void {
+    this.takeoverSeconds.observe({ device }, seconds);
   }
 
   /** The Prometheus text exposition of every metric. */

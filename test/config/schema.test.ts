@@ -84,6 +84,7 @@ describe('defaults', () => {
         retry: { initialMs: 100, maxMs: 5000, maxAttempts: 8 },
       },
       state: { path: path.join(BASE, '.jetbridge/state.db') },
+      fleet: { leaseTimeoutMs: 3000, checkIntervalMs: 500 },
       http: { enabled: false, host: '127.0.0.1', port: 9464 },
       log: { level: 'info' },
     });
@@ -323,6 +324,13 @@ describe('pipeline, state, http, log', () => {
     expect(parse({ ...withDevice({}), state: { path: 'data/state.db' } }).state.path).toBe(
       path.join(BASE, 'data/state.db'),
     );
+  });
+
+  it('default the fleet lease to 3 s checked every 500 ms, and keep several checks within a lease', () => {
+    expect(parse(withDevice({})).fleet).toEqual({ leaseTimeoutMs: 3000, checkIntervalMs: 500 });
+    expect(problems({ ...withDevice({}), fleet: { leaseTimeoutMs: 2000, checkIntervalMs: 1000 } })).toEqual([
+      'fleet.checkIntervalMs: must be at most a quarter of leaseTimeoutMs (2000), so a heartbeat or two may be late',
+    ]);
   });
 
   it('know the log levels', () => {

@@ -20,7 +20,22 @@ describe('BridgeMetrics', () => {
       jetbridge_events_relayed_total: 'counter',
       jetbridge_events_dropped_total: 'counter',
       jetbridge_mqtt_connected: 'gauge',
+      jetbridge_fleet_ownership_changes_total: 'counter',
+      jetbridge_fleet_lease_losses_total: 'counter',
+      jetbridge_fleet_takeover_seconds: 'histogram',
     });
+  });
+
+  it('counts ownership changes and lease losses, and observes takeover durations', async () => {
+    const metrics = new BridgeMetrics();
+    metrics.ownershipChanged('r1', 'acquired');
+    metrics.ownershipChanged('r1', 'lost');
+    metrics.leaseLost('r1');
+    metrics.takeover('r2', 1.5);
+    const scraped = await scrape(metrics);
+    expect(sampleValue(scraped, 'jetbridge_fleet_ownership_changes_total', { device: 'r1', change: 'lost' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_fleet_lease_losses_total', { device: 'r1' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_fleet_takeover_seconds_sum', { device: 'r2' })).toBe(1.5);
   });
 
   it('includes the default process metrics', async () => {
