@@ -39,8 +39,9 @@ import { createOpHandler, type OpDevice } from './pipeline/op-command.js';
 import { createIntentPipeline, type IntentPipeline } from './pipeline/pipeline.js';
 import { inboxFileFor, SqliteInbox } from './state/inbox.js';
 import { ProgrammedPaths } from './state/programmed.js';
-import { reconcileDevice } from './state/reconcile.js';
+import { Reconciler } from './pipeline/reconciler.js';
 import { ThreadedProgrammedStore } from './state/threaded-store.js';
+import { UnreconciledPaths } from './state/unreconciled.js';
 
 export const VERSION = '0.1.0';
 
@@ -58,6 +59,8 @@ interface DeviceParts {
   config: DeviceConfig;
   session: JetDeviceSession;
   context: DeviceContext;
+  unreconciled: UnreconciledPaths;
+  reconciler?: Reconciler;
   monitor?: MonitorRelay;
   notify?: NotifyRelay;
 }
@@ -150,32 +153,31 @@ function createSession(config: BridgeConfig, device: DeviceConfig, logger: Logge
 }
 
 /**
- * Reconciles with the router's own view at the first Initialize and whenever the
- * router has lost this client's routes; a rebound session kept them.
+ * The device's reconciler: at the first Initialize and whenever the router has
+ * lost this client's routes it makes the router hold the durable record, and it
+ * retries what the router refused, in the pipeline's lane for the device.
  */
-function reconcileOnInitialize(parts: DeviceParts, store: ThreadedProgrammedStore, logger: Logger): void {
-  const { session, context, config } = parts;
-  const owned = (p: BgpPath) => {
-    const first = p.nextHops[0];
-    return first !== undefined && p.cookie === pathCookie(config.name, p.table, p.prefix, p.length, first);
-  };
-  let first = true;
-  session.onInitialized(async (rebound) => {
-    if (rebound && !first) return;
-    first = false;
-    const report = await reconcileDevice(session, [...context.programmed.allPaths()], owned);
-    for (const p of report.remove) context.programmed.remove(p);
-    await store.apply(config.name, [], report.remove);
-    logger.info(
-      {
-        device: config.name,
-        added: report.add.length,
-        updated: report.update.length,
-        removed: report.remove.length,
-        failures: report.failures.length,
-      },
-      'reconciled the router with the durable state',
-    );
+function startReconciler(
+  parts: DeviceParts,
+  pipeline: IntentPipeline,
+  config: BridgeConfig,
+  metrics: BridgeMetrics,
+  logger: Logger,
+): Reconciler {
+  const { session, context } = parts;
+  const name = parts.config.name;
+  return new Reconciler({
+    session,
+    programmed: context.programmed,
+    unreconciled: parts.unreconciled,
+    owned: (p: BgpPath) => {
+      const first = p.nextHops[0];
+      return first !== undefined && p.cookie === pathCookie(name, p.table, p.prefix, p.length, first);
+    },
+    lane: () => pipeline.lane(name),
+    backoff: config.pipeline.retry,
+    logger,
+    metrics,
   });
 }
 
@@ -222,16 +224,18 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     const programmed = new ProgrammedPaths();
     for (const p of await store.load(device.name)) programmed.apply(p);
     const policy = compilePolicy(device.policy);
+    const unreconciled = new UnreconciledPaths();
     const context: DeviceContext = {
       session,
       programmed,
       policy,
       store,
+      unreconciled,
       ...(device.rateLimit && {
         rateLimit: new TokenBucket({ ratePerSec: device.rateLimit.perSec, burst: device.rateLimit.burst }),
       }),
     };
-    const parts: DeviceParts = { config: device, session, context };
+    const parts: DeviceParts = { config: device, session, context, unreconciled };
     if (device.events.enabled) {
       parts.monitor = new MonitorRelay({
         session,
@@ -276,7 +280,6 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         },
       });
     }
-    reconcileOnInitialize(parts, store, logger);
     devices.set(device.name, parts);
   }
 
@@ -288,20 +291,24 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       map(([a, b]) => a + b),
     );
     stateSubscriptions.push(
-      combineLatest([parts.session.status$, drops$]).subscribe(([status, drops]) => {
-        statuses.set(name, status);
-        metrics.deviceState(name, status.state);
-        const message: DeviceStateMessage = {
-          state: status.state,
-          dialect: parts.config.dialect,
-          since: status.since.toISOString(),
-          ...(status.error && { error: status.error }),
-          ...(drops > 0 && { drops }),
-        };
-        mqtt
-          .publish(topics.state(name), JSON.stringify(message), { retain: true, qos: 1 })
-          .catch((err) => logger.debug({ device: name, err: (err as Error).message }, 'device state not published'));
-      }),
+      combineLatest([parts.session.status$, drops$, parts.unreconciled.count$]).subscribe(
+        ([status, drops, unreconciled]) => {
+          statuses.set(name, status);
+          metrics.deviceState(name, status.state);
+          metrics.unreconciledPaths(name, unreconciled);
+          const message: DeviceStateMessage = {
+            state: status.state,
+            dialect: parts.config.dialect,
+            since: status.since.toISOString(),
+            ...(status.error && { error: status.error }),
+            ...(drops > 0 && { drops }),
+            ...(unreconciled > 0 && { unreconciled }),
+          };
+          mqtt
+            .publish(topics.state(name), JSON.stringify(message), { retain: true, qos: 1 })
+            .catch((err) => logger.debug({ device: name, err: (err as Error).message }, 'device state not published'));
+        },
+      ),
     );
   }
   stateSubscriptions.push(mqtt.connected$.subscribe((c) => metrics.mqttConnected(c)));
@@ -352,6 +359,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     opHandler: createOpHandler({ devices: opDevices, topics, reply, logger }),
   });
   pipeline.run(merge(from(recovered), mqtt.messages$.pipe(map(journaled))));
+  for (const parts of devices.values()) parts.reconciler = startReconciler(parts, pipeline, config, metrics, logger);
 
   for (const parts of devices.values()) {
     parts.session.start();
@@ -401,6 +409,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         );
       }
       for (const parts of devices.values()) {
+        parts.reconciler?.stop();
         await parts.monitor?.stop();
         await parts.notify?.stop();
       }

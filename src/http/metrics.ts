@@ -89,6 +89,7 @@ export class BridgeMetrics {
   private readonly deviceStates = tallies(['device', 'state']);
   private readonly eventsRelayed = tallies(['device', 'kind']);
   private readonly eventsDropped = tallies(['device', 'kind']);
+  private readonly unreconciled = tallies(['device']);
 
   private readonly jetRequestSeconds = new Histogram({
     name: 'jetbridge_jet_request_seconds',
@@ -172,6 +173,12 @@ export class BridgeMetrics {
       ['device', 'kind'],
       this.eventsDropped,
     );
+    this.exposeGauge(
+      'jetbridge_unreconciled_paths',
+      'Paths the router does not hold as the durable record says (refused while reconciling, or unverified); retried with backoff.',
+      ['device'],
+      this.unreconciled,
+    );
     this.mqttConnectedGauge.set(0);
   }
 
@@ -207,6 +214,10 @@ export class BridgeMetrics {
 
   eventDropped(device: string, kind: EventKind, n: number): void {
     this.eventsDropped.get(device, kind).value += n;
+  }
+
+  unreconciledPaths(device: string, n: number): void {
+    this.unreconciled.get(device).value = n;
   }
 
   mqttConnected(connected: boolean): void {

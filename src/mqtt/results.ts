@@ -69,4 +69,10 @@ export interface DeviceStateMessage {
   since: string;
   error?: string;
   drops?: number;
+  /**
+   * Paths the router does not hold as the bridge's durable record says: refused
+   * while reconciling, or left unverified by a request that went unanswered. The
+   * bridge retries them with backoff; absent when there are none.
+   */
+  unreconciled?: number;
 }

@@ -13,6 +13,7 @@ import type { InboundMessage } from '../mqtt/client.js';
 import type { Topics } from '../mqtt/topics.js';
 import type { ProgrammedPaths } from '../state/programmed.js';
 import type { ProgrammedStore } from '../state/store.js';
+import type { UnreconciledPaths } from '../state/unreconciled.js';
 
 /** One configured router as the pipeline sees it. */
 export interface DeviceContext {
@@ -24,6 +25,11 @@ export interface DeviceContext {
   readonly rateLimit?: TokenBucket;
   /** Durable copy of `programmed`, written with every confirmed request when present. */
   readonly store?: ProgrammedStore;
+  /**
+   * Destinations where the router does not hold the durable record (a refusal
+   * while reconciling, an unanswered request); the reconciler retries them.
+   */
+  readonly unreconciled?: UnreconciledPaths;
 }
 
 /** Observability hooks; the pipeline calls them when present (prom-client counters, say). */

@@ -14,9 +14,10 @@
  */
 import type { Logger } from 'pino';
 import { DeviceUnavailableError } from '../jet/device.js';
-import type { BgpPath, OperOutcome } from '../jet/model.js';
+import type { BgpPath, Destination, OperOutcome } from '../jet/model.js';
 import { BridgeCode, type IntentResult } from '../mqtt/results.js';
 import { desiredPaths, diffIntent, isEmptyDiff } from '../state/diff.js';
+import { samePath } from '../state/reconcile.js';
 import type { DeviceContext, PipelineMetrics } from './context.js';
 import type { DeviceLane } from './device-lane.js';
 import { sendInJetRequests, type JetRequestHandlers } from './jet-requests.js';
@@ -34,6 +35,10 @@ class IntentProgress {
   failed = false;
   /** Adds a destination the lane holds a reservation for, until its first path is confirmed. */
   reservesDestination = false;
+  /** What the intent wants its destination to hold (null: nothing). */
+  target: readonly BgpPath[] | null = null;
+  /** A request with some of its paths went out, so the router may have done more than it confirmed. */
+  sent = false;
 
   constructor(readonly work: IntentWork) {
     this.result = pendingResult(work.intent);
@@ -74,8 +79,12 @@ export function diffAgainstProgrammed(batch: readonly IntentWork[], context: Dev
   for (const work of batch) {
     const progress = new IntentProgress(work);
     plan.intents.push(progress);
+    // The router's paths decide what to send; the record (which differs where the
+    // destination is unreconciled) decides what a partial withdraw leaves.
     const current = programmed.get(work.intent);
-    const diff = diffIntent(current, desiredPaths(work.device, work.intent, current));
+    const record = context.unreconciled?.get(work.intent)?.desired ?? current;
+    progress.target = desiredPaths(work.device, work.intent, record);
+    const diff = diffIntent(current, progress.target);
     if (isEmptyDiff(diff)) {
       progress.result.unchanged = true;
       continue;
@@ -148,8 +157,56 @@ export async function executeBatch(
   }
   // Destinations refused or left undone were never added.
   lane.release(plan.intents.filter((p) => p.reservesDestination).length);
+  followRecords(plan, context, recorded, device);
   await awaitRecorded(recorded, device, logger);
   for (const { work, result } of plan.intents) work.job.settle(work.index, result);
+}
+
+/**
+ * Keeps the unreconciled destinations true to the batch's answers. A
+ * successful intent's target becomes its destination's record (what a
+ * pending retry works towards, and the durable record), and the destination
+ * is reconciled when the router holds it. A failed one leaves the record
+ * with the changes it confirmed; when its request went unanswered (the
+ * device became unavailable), the router may hold more than was confirmed,
+ * so the destination is verified and put back to the record.
+ */
+function followRecords(plan: BatchPlan, context: DeviceContext, recorded: Array<Promise<void>>, device: string): void {
+  const { unreconciled, programmed, store } = context;
+  if (unreconciled === undefined) return;
+  for (const progress of plan.intents) {
+    const destination = destinationOf(progress);
+    const entry = unreconciled.get(destination);
+    if (progress.failed) {
+      if (progress.sent && progress.unconfirmed > 0 && progress.result.status === BridgeCode.DEVICE_UNAVAILABLE) {
+        unreconciled.note({
+          destination,
+          desired: entry?.desired ?? [...(programmed.get(destination) ?? [])],
+          status: BridgeCode.DEVICE_UNAVAILABLE,
+          paths: progress.unconfirmed,
+          attempts: 0,
+          dueAt: Date.now(),
+        });
+      }
+      continue;
+    }
+    if (entry === undefined) continue;
+    const target = progress.target ?? [];
+    const dropped = entry.desired.filter((p) => !target.some((t) => t.cookie === p.cookie));
+    if (store !== undefined) recorded.push(store.apply(device, target, dropped));
+    entry.desired = target;
+    if (samePaths(programmed.get(destination) ?? [], target)) unreconciled.resolve(destination);
+  }
+}
+
+function destinationOf(progress: IntentProgress): Destination {
+  const { table, prefix, length } = progress.work.intent;
+  return { table, prefix, length };
+}
+
+/** The same paths, in any order. */
+function samePaths(a: readonly BgpPath[], b: readonly BgpPath[]): boolean {
+  return a.length === b.length && a.every((p) => b.some((q) => q.cookie === p.cookie && samePath(p, q)));
 }
 
 /**
@@ -182,8 +239,9 @@ function requestHandlers(
   device: string,
   metrics: PipelineMetrics | undefined,
 ): JetRequestHandlers<PathOp, BgpPath> {
-  const { programmed, store } = context;
+  const { programmed, store, unreconciled } = context;
   const confirm = ({ kind, path, progress }: PathOp): void => {
+    unreconciled?.confirmed(kind === 'remove' ? 'remove' : 'update', path);
     if (kind === 'remove') {
       programmed.remove(path);
       progress.result.removed += 1;
@@ -199,7 +257,11 @@ function requestHandlers(
     progress.unconfirmed -= 1;
   };
   return {
-    pathOf: (op) => op.path,
+    pathOf: (op) => {
+      // Called as the op joins a request: from here on the router may have done it.
+      op.progress.sent = true;
+      return op.path;
+    },
     // The rest of a failed intent is not sent: half of a refused intent is not worth programming.
     skip: (op) => op.progress.failed,
     confirmed(ops) {

@@ -102,6 +102,11 @@ export interface IntentPipeline {
    * come again from the broker).
    */
   drain(timeoutMs: number): Promise<void>;
+  /**
+   * The lane of a device (device-lane.ts), for work that must not overlap its
+   * batches for the same destinations: the reconciler's retries.
+   */
+  lane(device: string): DeviceLane;
 }
 
 interface RoutedRequest extends DeviceRequest {
@@ -132,6 +137,16 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
     throw new RangeError(`maxQueuedIntents must be an integer >= 0, got ${maxQueuedIntents}`);
   }
 
+  const lanes = new Map<string, DeviceLane>();
+  const lane = (device: string): DeviceLane => {
+    let found = lanes.get(device);
+    if (found === undefined) {
+      found = new DeviceLane(perDevice);
+      lanes.set(device, found);
+    }
+    return found;
+  };
+
   const stop$ = new Subject<void>();
   let subscription: Subscription | undefined;
   let finished: Promise<void> | undefined;
@@ -152,12 +167,14 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
         filter((works) => works.length > 0),
         groupBy((works) => works[0]!.device),
         mergeMap((device$) => {
-          const lane = new DeviceLane(perDevice);
+          const deviceLane = lane(device$.key);
           return device$.pipe(
             coalescePerDestination,
             batchPerDevice,
             mergeMap((batch) =>
-              lane.run(batch.map(destinationOf), () => inFlight.run(() => executeBatch(batch, lane, logger, metrics))),
+              deviceLane.run(batch.map(destinationOf), () =>
+                inFlight.run(() => executeBatch(batch, deviceLane, logger, metrics)),
+              ),
             ),
             tap(() => metrics?.queueDepth(device$.key, openJobs.depth(device$.key))),
           );
@@ -247,7 +264,7 @@ export function createIntentPipeline(deps: IntentPipelineDeps): IntentPipeline {
     }
   }
 
-  return { run, drain };
+  return { run, drain, lane };
 }
 
 function destinationOf(work: IntentWork): string {

@@ -1,13 +1,11 @@
 /**
- * Reconciliation: make a device's programmed routes equal the bridge's durable
- * record. Used at start and whenever Initialize answers a fresh SUCCESS (the
- * router has lost this client's routes). The plan is a pure function of the
- * desired paths and what the router reports through Get; only paths this bridge
- * owns (their cookie is the one it derives) are ever removed.
+ * The reconcile plan: what to send so that a router holds the desired paths. A
+ * pure function of the desired paths and what the router reports through Get;
+ * only paths this bridge owns (their cookie is the one it derives) are ever
+ * removed. The reconciler (src/pipeline/reconciler.ts) sends it.
  */
-import type { DeviceSession } from '../jet/device.js';
 import { sameActions } from '../jet/flowspec.js';
-import { MAX_ROUTES_PER_REQUEST, pathKeyString, type BgpPath, type PathKey } from '../jet/model.js';
+import { pathKeyString, type BgpPath, type PathKey } from '../jet/model.js';
 
 export interface ReconcilePlan {
   add: BgpPath[];
@@ -66,37 +64,4 @@ function keyOf(p: BgpPath): PathKey {
   const key: PathKey = { table: p.table, prefix: p.prefix, length: p.length, cookie: p.cookie };
   if (p.flowspec !== undefined) key.flowspec = p.flowspec;
   return key;
-}
-
-export function chunk<T>(items: readonly T[], size = MAX_ROUTES_PER_REQUEST): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-export interface ReconcileReport extends ReconcilePlan {
-  failures: Array<{ op: string; status: string; completed: number }>;
-}
-
-/**
- * Reads the device's routes, computes the plan and applies it in ≤1000-route
- * requests (removes first, then adds and updates through Update).
- */
-export async function reconcileDevice(
-  session: DeviceSession,
-  desired: Iterable<BgpPath>,
-  owned: (p: BgpPath) => boolean,
-): Promise<ReconcileReport> {
-  const actual = await session.get({});
-  const plan = planReconcile(desired, actual, owned);
-  const failures: ReconcileReport['failures'] = [];
-  for (const keys of chunk(plan.remove)) {
-    const r = await session.oper('remove', keys);
-    if (r.status !== 'SUCCESS') failures.push({ op: 'remove', status: r.status, completed: r.completed });
-  }
-  for (const paths of chunk([...plan.add, ...plan.update])) {
-    const r = await session.oper('update', paths);
-    if (r.status !== 'SUCCESS') failures.push({ op: 'update', status: r.status, completed: r.completed });
-  }
-  return { ...plan, failures };
 }

@@ -23,6 +23,7 @@ describe('BridgeMetrics', () => {
       jetbridge_fleet_ownership_changes_total: 'counter',
       jetbridge_fleet_lease_losses_total: 'counter',
       jetbridge_fleet_takeover_seconds: 'histogram',
+      jetbridge_unreconciled_paths: 'gauge',
     });
   });
 
@@ -36,6 +37,14 @@ describe('BridgeMetrics', () => {
     expect(sampleValue(scraped, 'jetbridge_fleet_ownership_changes_total', { device: 'r1', change: 'lost' })).toBe(1);
     expect(sampleValue(scraped, 'jetbridge_fleet_lease_losses_total', { device: 'r1' })).toBe(1);
     expect(sampleValue(scraped, 'jetbridge_fleet_takeover_seconds_sum', { device: 'r2' })).toBe(1.5);
+  });
+
+  it('shows the unreconciled paths per device', async () => {
+    const metrics = new BridgeMetrics();
+    metrics.unreconciledPaths('r1', 3);
+    metrics.unreconciledPaths('r1', 2);
+    const text = await metrics.render();
+    expect(text).toContain('jetbridge_unreconciled_paths{device="r1"} 2');
   });
 
   it('includes the default process metrics', async () => {

@@ -33,8 +33,11 @@ export function stopAt(completed: number, status: keyof typeof JET_STATUS): Answ
   return () => ({ status, code: JET_STATUS[status], completed });
 }
 
-/** A reply the test releases by hand, to hold a request in flight. */
-export function gate(): { answer: Answer; release(): void; reached: Promise<void> } {
+/**
+ * A reply the test releases by hand, to hold a request in flight; `then`
+ * decides the reply (SUCCESS by default).
+ */
+export function gate(then?: Answer): { answer: Answer; release(): void; reached: Promise<void> } {
   let release!: () => void;
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
@@ -43,7 +46,7 @@ export function gate(): { answer: Answer; release(): void; reached: Promise<void
     answer: async (request) => {
       reach();
       await released;
-      return { status: 'SUCCESS', code: 0, completed: request.paths.length };
+      return then ? then(request) : { status: 'SUCCESS', code: 0, completed: request.paths.length };
     },
     release,
     reached,
@@ -58,6 +61,7 @@ export class FakeDevice implements DeviceSession {
   readonly routes = new Map<string, BgpPath>();
   readonly status$: Observable<DeviceStatus>;
   private readonly answers: Answer[] = [];
+  private readonly hooks: Array<(rebound: boolean) => Promise<void>> = [];
   private available = true;
 
   constructor(readonly device: string) {
@@ -74,8 +78,14 @@ export class FakeDevice implements DeviceSession {
     this.available = available;
   }
 
-  // The pipeline hooks nothing on Initialize (the bridge's reconciler does; test/state).
-  onInitialized(): void {}
+  onInitialized(hook: (rebound: boolean) => Promise<void>): void {
+    this.hooks.push(hook);
+  }
+
+  /** Runs the onInitialized hooks, as a session does after a successful Initialize. */
+  async initialize(rebound = false): Promise<void> {
+    for (const hook of this.hooks) await hook(rebound);
+  }
 
   async oper(op: RouteOperation, items: readonly PathKey[] | readonly BgpPath[]): Promise<OperOutcome> {
     const request: RecordedRequest = { op, paths: [...items] as BgpPath[] };

@@ -19,6 +19,8 @@ import {
   type PipelineConfig,
 } from '../../src/pipeline/pipeline.js';
 import { ProgrammedPaths } from '../../src/state/programmed.js';
+import type { ProgrammedStore } from '../../src/state/store.js';
+import { UnreconciledPaths } from '../../src/state/unreconciled.js';
 import { FakeDevice } from './fake-device.js';
 
 export interface FakeMessage extends InboundMessage {
@@ -41,6 +43,10 @@ export interface HarnessOptions {
   opHandler?: OpHandler;
   /** Runs before a reply is recorded; may wait. */
   beforeReply?: (msg: InboundMessage) => Promise<void>;
+  /** Gives each device unreconciled-destination bookkeeping, as the bridge does. */
+  unreconciled?: boolean;
+  /** A durable store shared by every device. */
+  store?: ProgrammedStore;
 }
 
 export const topics = new Topics('jet');
@@ -77,6 +83,8 @@ export class Harness {
         programmed: new ProgrammedPaths(),
         policy: compilePolicy(options.policy),
         ...(options.rateLimit && { rateLimit: options.rateLimit }),
+        ...(options.unreconciled && { unreconciled: new UnreconciledPaths() }),
+        ...(options.store && { store: options.store }),
       });
     }
     this.pipeline = createIntentPipeline({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BgpPath } from '../../src/jet/model.js';
-import { chunk, planReconcile, samePath } from '../../src/state/reconcile.js';
+import { planReconcile, samePath } from '../../src/state/reconcile.js';
 
 const base: BgpPath = {
   table: 'inet.0',
@@ -37,11 +37,5 @@ describe('samePath', () => {
     expect(samePath(base, { ...base, nextHops: ['10.0.0.2'] })).toBe(false);
     expect(samePath(base, { ...base, communities: ['65000:1'] })).toBe(false);
     expect(samePath(base, { ...base, noAdvertise: true })).toBe(false);
-  });
-});
-
-describe('chunk', () => {
-  it('splits into JET-sized requests', () => {
-    expect(chunk(Array.from({ length: 2001 }, (_, i) => i)).map((c) => c.length)).toEqual([1000, 1000, 1]);
   });
 });
