@@ -200,8 +200,8 @@ function followRecords(plan: BatchPlan, context: DeviceContext, recorded: Array<
 }
 
 function destinationOf(progress: IntentProgress): Destination {
-  const { table, prefix, length } = progress.work.intent;
-  return { table, prefix, length };
+  const { table, prefix, length, flowspec } = progress.work.intent;
+  return flowspec === undefined ? { table, prefix, length } : { table, prefix, length, flowspec };
 }
 
 /** The same paths, in any order. */

@@ -205,7 +205,10 @@ export class Reconciler {
     });
     const updates = [...plan.add, ...plan.update].map((path): PlannedOp => ({ kind: 'update', path }));
     // A remove needs only the key; the router's own path is what a refusal leaves programmed.
-    const removes = plan.remove.map((key): PlannedOp => ({ kind: 'remove', path: onRouter.get(pathKeyString(key))! }));
+    const removes = plan.remove.flatMap((key): PlannedOp[] => {
+      const path = onRouter.get(pathKeyString(key));
+      return path === undefined ? [] : [{ kind: 'remove', path }];
+    });
     this.loggedThisPass = 0;
     await sendInJetRequests(updates, (paths: BgpPath[]) => session.oper('update', paths), handlers('update'));
     await sendInJetRequests(removes, (paths: BgpPath[]) => session.oper('remove', paths), handlers('remove'));
@@ -288,8 +291,7 @@ export class Reconciler {
     const onRouter = new Map<string, BgpPath>();
     const planned = new Map<UnreconciledDestination, number>();
     for (const entry of live) {
-      const { table, prefix, length } = entry.destination;
-      const actual = (await session.get({ table, prefix, length })).filter(owned);
+      const actual = (await session.get(entry.destination)).filter(owned);
       this.followRouter(entry.destination, actual);
       for (const p of actual) onRouter.set(pathKeyString(p), p);
       const part = planReconcile(entry.desired, actual, owned);
@@ -337,5 +339,6 @@ export class Reconciler {
 }
 
 function destinationOf(path: BgpPath): Destination {
-  return { table: path.table, prefix: path.prefix, length: path.length };
+  const { table, prefix, length, flowspec } = path;
+  return flowspec === undefined ? { table, prefix, length } : { table, prefix, length, flowspec };
 }

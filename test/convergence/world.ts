@@ -273,8 +273,10 @@ export class World {
       session,
       programmed,
       unreconciled,
-      owned: (p) =>
-        p.nextHops.length > 0 && p.cookie === pathCookie(DEVICE, p.table, p.prefix, p.length, p.nextHops[0]!),
+      owned: (p) => {
+        const first = p.nextHops[0];
+        return first !== undefined && p.cookie === pathCookie(DEVICE, p.table, p.prefix, p.length, first);
+      },
       lane: () => pipeline.lane(DEVICE),
       backoff: { initialMs: 5, maxMs: 40 },
       logger,

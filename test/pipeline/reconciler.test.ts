@@ -150,7 +150,8 @@ describe('the reconciler beside the pipeline', () => {
   function pipelineRig(): { harness: Harness; device: FakeDevice; unreconciled: UnreconciledPaths } {
     const harness = new Harness({ unreconciled: true });
     const device = harness.device();
-    const unreconciled = harness.contexts.get('r1')!.unreconciled!;
+    const unreconciled = harness.contexts.get('r1')?.unreconciled;
+    if (unreconciled === undefined) throw new Error('the harness gave r1 no unreconciled bookkeeping');
     const { logger } = capturingLogger();
     reconcilers.push(
       new Reconciler({
