@@ -65,7 +65,7 @@ describe('examples/node-red/flows.json', () => {
     expect(outs[0]).toMatchObject({ topic: topics.intent('r1'), qos: '1', respTopic: 'nodered/r1/result' });
   });
 
-  it('injects the sample announce and a withdraw, each a valid intent, into the mqtt out node', () => {
+  it('injects the sample announce, a withdraw and a FlowSpec rate limit, each a valid intent, into the mqtt out node', () => {
     const injects = ofType('inject');
     const payloads = injects.map((node) => {
       expect(node.payloadType).toBe('json');
@@ -75,6 +75,12 @@ describe('examples/node-red/flows.json', () => {
     expect(payloads).toEqual([
       { id: 'nr-1', prefix: '10.123.0.0/24', nextHops: ['10.0.0.1', '10.0.0.2'], localPref: 200 },
       { id: 'nr-2', action: 'withdraw', prefix: '10.123.0.0/24' },
+      {
+        id: 'nr-3',
+        flowspec: { destination: '203.0.113.0/24', protocols: ['udp'], destinationPorts: [53] },
+        // biome-ignore lint/suspicious/noThenProperty: the FlowSpec intent's actions field, plain data
+        then: { rateLimit: 1000000 },
+      },
     ]);
     for (const node of injects) {
       const parsed = parseIntentPayload(node.payload as string);
