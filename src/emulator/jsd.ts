@@ -22,6 +22,7 @@ import {
   type OperStatus,
   type RouteChange,
 } from './routing.js';
+import { PathSelection } from './path-match.js';
 import { compileRejectFault, type RejectFault } from './route-faults.js';
 import { Rejection, RouteValidator, type KnownTables } from './validation.js';
 
@@ -241,7 +242,9 @@ export class Jsd {
     }
     const selector = this.validator.selector(match, orLonger);
     if (selector instanceof Rejection) return { status: selector.status, message: selector.message, replies: [] };
-    const routes = this.programmer.select(this.clientIdOf(connection), selector);
+    const selection = PathSelection.of(match.matchCommunities);
+    if (selection instanceof Rejection) return { status: selection.status, message: selection.message, replies: [] };
+    const routes = this.programmer.select(this.clientIdOf(connection), selector, selection);
     if (routes.length === 0) return { status: 'ROUTE_NOT_FOUND', message: 'no programmed route matches', replies: [] };
     const replies: ProgrammedRoute[][] = [];
     for (let i = 0; i < routes.length; i += size) replies.push(routes.slice(i, i + size));

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ExitCode, fail } from '../cli/exit.js';
+import { demoCaFileName } from '../jet/demo-tls.js';
 import { createLogger } from '../logging.js';
 import { startAdminServer, type AdminServer } from './admin-http.js';
 import { JetEmulator, type EmulatorOptions } from './emulator.js';
@@ -213,7 +214,7 @@ export function registerEmulatorCommand(
     .option('--no-admin', 'do not open the admin HTTP API')
     .option(
       '--tls-dir <dir>',
-      'serve TLS with server.crt and server.key from DIR; with ca.crt there, require client certificates',
+      'serve TLS with server.crt and server.key from DIR; with ca.crt (or CA.crt) there, require client certificates',
     )
     .option(
       '--notify-mqtt <url>',
@@ -243,7 +244,7 @@ export function registerEmulatorCommand(
     });
 }
 
-/** Reads server.crt, server.key and optional ca.crt; a CA turns on mutual TLS. */
+/** Reads server.crt, server.key and optional ca.crt (or CA.crt, as the Go demo app names it); a CA turns on mutual TLS. */
 export function readTlsDir(dir: string): NonNullable<EmulatorOptions['tls']> {
   const read = (name: string, required: boolean): Buffer | undefined => {
     try {
@@ -256,7 +257,8 @@ export function readTlsDir(dir: string): NonNullable<EmulatorOptions['tls']> {
   };
   const cert = read('server.crt', true)!;
   const key = read('server.key', true)!;
-  const ca = read('ca.crt', false);
+  const caName = demoCaFileName(dir);
+  const ca = caName === undefined ? undefined : read(caName, false);
   return ca ? { cert, key, ca, requireClientCert: true } : { cert, key };
 }
 

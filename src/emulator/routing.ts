@@ -5,14 +5,9 @@
  * few that differ); every refusal carries a message naming the route.
  */
 import type { WireMatch, WirePath } from '../jet/codec/index.js';
-import {
-  MAX_ROUTES_PER_REQUEST,
-  type Destination,
-  type PathKey,
-  type PathMatch,
-  type RouteOperation,
-} from '../jet/model.js';
+import { MAX_ROUTES_PER_REQUEST, type PathMatch, type RouteOperation } from '../jet/model.js';
 import type { ProgrammedRoute, Rib } from './rib.js';
+import { PathSelection } from './path-match.js';
 import type { JetOperStatusName, RejectRule } from './route-faults.js';
 import { Rejection, type RouteValidator, type ValidationStatus } from './validation.js';
 
@@ -40,6 +35,7 @@ export type GetStatus =
   | 'ROUTE_COUNT_INVALID'
   | 'FLOWSPEC_ADDR_INVALID'
   | 'FLOWSPEC_MTCH_FLDS_INVALID'
+  | 'COMMUNITY_LIST_INVALID'
   | 'TRY_AGAIN';
 
 /** Outcome of one route-operation request: the status and how many routes were applied before it. */
@@ -58,6 +54,14 @@ const KEY_PROBLEMS: Readonly<Record<KeyStatus, string>> = {
   ROUTE_EXISTS: 'a path with this table, prefix and cookie is already programmed',
   ROUTE_NOT_FOUND: 'this client has programmed no path with this table, prefix and cookie',
 };
+
+/** Why a remove match found nothing, in the terms of what it asked for. */
+function notFound(selector: PathMatch, selection: PathSelection): string {
+  const where = selector.orLonger ? 'at or inside this prefix' : 'of this destination';
+  const cookie = selector.cookie === undefined ? '' : ` with cookie ${selector.cookie}`;
+  const communities = selection.restricts ? ` carrying communities ${selection.communities.join(', ')}` : '';
+  return `this client has programmed no path ${where}${cookie}${communities}`;
+}
 
 /** The answer for request item `index` failing: the items before it were applied. */
 function refusal(
@@ -143,43 +147,48 @@ export class RouteProgrammer {
   }
 
   /**
-   * Removes the caller's paths named by `matches`, in order. Without `orLonger`
-   * each match names one path (a cookie of 0 when absent); with it, every path
-   * of the caller at or under the prefix, any cookie. A match that removes
-   * nothing answers ROUTE_NOT_FOUND.
+   * Removes the caller's paths named by `matches`, in order. A match names its
+   * destination; a cookie other than 0 narrows it to one path, while 0 (or none)
+   * takes every path of the destination; `orLonger` widens it to the
+   * destinations inside the prefix; a `communities` list keeps only the paths
+   * carrying them. A match that removes nothing answers ROUTE_NOT_FOUND, and
+   * `operations_completed` counts matches, not paths.
    */
   remove(owner: string, matches: readonly WireMatch[], orLonger: boolean): OperResult {
     const sizeProblem = requestSizeProblem(matches.length);
     if (sizeProblem) return sizeProblem;
     for (const [i, match] of matches.entries()) {
-      const key = this.validator.key(match);
-      if (key instanceof Rejection) return refusal(key.status, i, match, key.message);
-      const injected = this.injectedRefusal('remove', i, key);
-      if (injected) return injected;
-      const removed = orLonger
-        ? this.removeUnder(owner, key)
-        : this.removeOne(owner, { ...key, cookie: match.cookie ?? 0n });
-      if (removed === 0) return refusal('ROUTE_NOT_FOUND', i, key, KEY_PROBLEMS.ROUTE_NOT_FOUND);
+      const failure = this.removeMatch(owner, match, orLonger, i);
+      if (failure) return failure;
     }
     return { status: 'SUCCESS', completed: matches.length };
   }
 
-  private removeOne(owner: string, key: PathKey): number {
-    const existing = this.rib.get(key);
-    if (!existing || existing.owner !== owner) return 0;
-    this.delete(existing);
-    return 1;
+  /** Removes what one match entry selects, or answers why it removes nothing. */
+  private removeMatch(owner: string, match: WireMatch, orLonger: boolean, index: number): OperResult | undefined {
+    const key = this.validator.key(match);
+    if (key instanceof Rejection) return refusal(key.status, index, match, key.message);
+    const selection = PathSelection.of(match.matchCommunities);
+    if (selection instanceof Rejection) return refusal(selection.status, index, key, selection.message);
+    const injected = this.injectedRefusal('remove', index, key);
+    if (injected) return injected;
+    const { table, prefix, length } = key;
+    const selector: PathMatch = { table, prefix, length, orLonger };
+    if (match.cookie !== undefined && match.cookie !== 0n) selector.cookie = match.cookie;
+    const paths = this.select(owner, selector, selection);
+    if (paths.length === 0) return refusal('ROUTE_NOT_FOUND', index, key, notFound(selector, selection));
+    for (const path of paths) {
+      const inside = this.injectedRefusal('remove', index, path);
+      if (inside) return inside;
+    }
+    for (const path of paths) this.delete(path);
+    return undefined;
   }
 
-  private removeUnder(owner: string, destination: Destination): number {
-    const owned = [...this.rib.select({ ...destination, orLonger: true })].filter((r) => r.owner === owner);
-    for (const route of owned) this.delete(route);
-    return owned.length;
-  }
-
-  /** The caller's routes matching a validated selector. */
-  select(owner: string, selector: PathMatch): ProgrammedRoute[] {
-    return [...this.rib.select(selector)].filter((r) => r.owner === owner);
+  /** The caller's routes matching a validated selector and, when given, a communities filter. */
+  select(owner: string, selector: PathMatch, selection?: PathSelection): ProgrammedRoute[] {
+    const owned = [...this.rib.select(selector)].filter((r) => r.owner === owner);
+    return selection?.restricts ? owned.filter((r) => selection.admits(r)) : owned;
   }
 
   /** Withdraws every route of `owner` (Cleanup, purge); returns how many. */

@@ -47,7 +47,10 @@ export interface BgpPath extends PathKey, PathAttributes {
   nextHops: string[];
 }
 
-/** A Get / Remove selector: every field optional, `orLonger` widens the prefix match. */
+/**
+ * A Get / Remove selector: every field optional, `orLonger` widens the prefix
+ * match, a cookie of 0 or none matches every path of the destination.
+ */
 export interface PathMatch {
   table?: string;
   prefix?: string;
@@ -56,6 +59,12 @@ export interface PathMatch {
   orLonger?: boolean;
   /** A flow route's match; `prefix` then holds its canonical text. */
   flowspec?: FlowMatch;
+  /**
+   * The match's `communities` list: only paths carrying all of them (entries
+   * may be regular expressions). Named apart from a path's `communities` so a
+   * path handed over as a match is never restricted by its own attributes.
+   */
+  matchCommunities?: string[];
 }
 
 export type RouteOperation = 'add' | 'modify' | 'update' | 'remove';

@@ -150,6 +150,8 @@ export interface StatusReply {
 
 export interface OperReply extends StatusReply {
   completed: number;
+  /** The operation enum's number (legacy `status`, jnx `sub_code`), as the demo apps print it. */
+  code: number;
 }
 
 export interface InitializeReply extends StatusReply {
@@ -286,7 +288,7 @@ function legacyReply(names: Record<number, string>, code: number, success = ['SU
 }
 
 function legacyOperReply(reply: BgpRouteOperReply): OperReply {
-  return { ...legacyReply(LegacyOper, reply.status), completed: reply.operationsCompleted };
+  return { ...legacyReply(LegacyOper, reply.status), completed: reply.operationsCompleted, code: reply.status };
 }
 
 class LegacyCalls implements DialectCalls {
@@ -407,7 +409,11 @@ function jnxReply(names: Record<number, string>, status: RpcStatus | undefined, 
 }
 
 function jnxOperReply(reply: RouteOperResponse): OperReply {
-  return { ...jnxReply(JnxOper, reply.status, reply.subCode), completed: reply.operationsCompleted };
+  return {
+    ...jnxReply(JnxOper, reply.status, reply.subCode),
+    completed: reply.operationsCompleted,
+    code: reply.subCode,
+  };
 }
 
 function monitorEntry(op: MonitorEntry['op'], path: BgpPath | undefined): MonitorEntry {

@@ -172,6 +172,18 @@ describe('readTlsDir', () => {
     }
   });
 
+  it("accepts the Go demo app's CA.crt as the CA", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jet-tls-'));
+    try {
+      await writeFile(join(dir, 'server.crt'), 'CERT');
+      await writeFile(join(dir, 'server.key'), 'KEY');
+      await writeFile(join(dir, 'CA.crt'), 'UPPER CA');
+      expect(readTlsDir(dir)).toMatchObject({ ca: Buffer.from('UPPER CA'), requireClientCert: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the missing file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jet-tls-'));
     try {

@@ -99,25 +99,70 @@ describe('RouteProgrammer', () => {
     expect(programmer.select('a', {})).toHaveLength(1);
   });
 
-  it("removes one path per key (cookie 0 when absent), or all of the caller's paths under a prefix", () => {
+  it("removes one path by cookie, every path of the destination with cookie 0, all the caller's paths under a prefix with or_longer", () => {
     programmer.apply('a', 'add', [
       wire('10.0.0.0', 24, 0n),
       wire('10.0.0.0', 24, 7n),
+      wire('10.0.0.0', 24, 8n),
       wire('10.0.1.0', 25),
+      wire('10.0.1.0', 25, 2n),
       wire('10.1.0.0'),
     ]);
-    programmer.apply('b', 'add', [wire('10.0.2.0')]);
-    expect(programmer.remove('a', [key('10.0.0.0')], false)).toEqual({ status: 'SUCCESS', completed: 1 });
-    expect(rib.get({ table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie: 7n })).toBeDefined();
+    programmer.apply('b', 'add', [wire('10.0.2.0'), wire('10.0.0.0', 24, 9n)]);
+    expect(programmer.remove('a', [key('10.0.0.0', 24, 8n)], false)).toEqual({ status: 'SUCCESS', completed: 1 });
+    expect(changes.slice(-1)).toEqual([['delete', '10.0.0.0/24#8', 'a']]);
 
     changes = [];
-    expect(programmer.remove('a', [key('10.0.0.0', 16)], true)).toEqual({ status: 'SUCCESS', completed: 1 });
+    expect(programmer.remove('a', [key('10.0.0.0'), key('10.0.1.0', 25, 0n)], false)).toEqual({
+      status: 'SUCCESS',
+      completed: 2,
+    });
     expect(changes.map(([op, route]) => `${op} ${route}`).sort()).toEqual([
+      'delete 10.0.0.0/24#0',
       'delete 10.0.0.0/24#7',
       'delete 10.0.1.0/25#1',
+      'delete 10.0.1.0/25#2',
     ]);
-    expect(programmer.select('b', {}).map((r) => r.prefix)).toEqual(['10.0.2.0']);
-    expect(programmer.select('a', {}).map((r) => r.prefix)).toEqual(['10.1.0.0']);
+    expect(programmer.select('b', {}).map((r) => `${r.prefix}#${r.cookie}`)).toEqual(['10.0.0.0#9', '10.0.2.0#1']);
+
+    changes = [];
+    expect(programmer.remove('a', [key('10.0.0.0', 8)], true)).toEqual({ status: 'SUCCESS', completed: 1 });
+    expect(changes.map(([op, route]) => `${op} ${route}`)).toEqual(['delete 10.1.0.0/24#1']);
+    expect(programmer.select('a', {})).toEqual([]);
+    expect(programmer.remove('a', [key('10.0.0.0', 8)], true)).toMatchObject({
+      status: 'ROUTE_NOT_FOUND',
+      completed: 0,
+    });
+  });
+
+  it('restricts a remove to the paths carrying the match communities (regular expressions allowed)', () => {
+    programmer.apply('a', 'add', [
+      wire('10.0.0.0', 24, 1n, { communities: ['65000:100', 'no-export'] }),
+      wire('10.0.0.0', 24, 2n, { communities: ['65000:200'] }),
+      wire('10.0.0.0', 24, 3n),
+    ]);
+    const withCommunities = (communities: string[], cookie?: bigint) => ({
+      ...key('10.0.0.0', 24, cookie),
+      matchCommunities: communities,
+    });
+    expect(programmer.remove('a', [withCommunities(['65000:1.*', 'no-export'])], false)).toEqual({
+      status: 'SUCCESS',
+      completed: 1,
+    });
+    expect(programmer.remove('a', [withCommunities(['65000:100'])], false)).toMatchObject({
+      status: 'ROUTE_NOT_FOUND',
+      message: expect.stringContaining('carrying communities 65000:100'),
+    });
+    expect(programmer.remove('a', [withCommunities(['65000:200'], 3n)], false)).toMatchObject({
+      status: 'ROUTE_NOT_FOUND',
+    });
+    expect(programmer.remove('a', [withCommunities(['65000:(1'])], false)).toMatchObject({
+      status: 'COMMUNITY_LIST_INVALID',
+      message: expect.stringContaining('communities[0]'),
+    });
+    expect(programmer.select('a', {}).map((r) => r.cookie)).toEqual([2n, 3n]);
+    expect(programmer.remove('a', [withCommunities([])], false)).toEqual({ status: 'SUCCESS', completed: 1 });
+    expect(programmer.select('a', {})).toEqual([]);
   });
 
   it('validates remove keys and stops at the first missing one', () => {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { BgpRouteRemoveRequest, BgpRouteUpdateRequest } from '../../src/gen/bgp_route_service.js';
 import { RouteDeleteRequest, RouteUpdateRequest } from '../../src/gen/jnx_routing_bgp_service.js';
 import { codecFor, jnxCodec, legacyCodec } from '../../src/jet/codec/index.js';
-import type { BgpPath, DialectName, PathKey } from '../../src/jet/model.js';
+import type { BgpPath, DialectName, PathKey, PathMatch } from '../../src/jet/model.js';
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const HIGH_COOKIES = [2n ** 63n, 2n ** 63n + 1n, 0xdeadbeefcafef00dn, UINT64_MAX];
@@ -30,7 +30,7 @@ function roundTripPath(dialect: DialectName, p: BgpPath): BgpPath {
 }
 
 /** Remove key → dialect match → bytes → match → neutral selector. */
-function roundTripKey(dialect: DialectName, key: PathKey) {
+function roundTripKey(dialect: DialectName, key: PathKey | PathMatch) {
   if (dialect === 'legacy') {
     const bytes = BgpRouteRemoveRequest.encode({ orLonger: false, bgpRoutes: [legacyCodec.encodeMatch(key)] }).finish();
     return legacyCodec.decodeMatch(BgpRouteRemoveRequest.decode(bytes).bgpRoutes[0]);
@@ -102,6 +102,16 @@ describe.each(['legacy', 'jnx'] as const)('%s codec over protobuf bytes', (diale
   it('encodes remove keys as matches naming the same path', () => {
     const key: PathKey = { table: 'inet6.0', prefix: '2001:db8::', length: 48, cookie: UINT64_MAX };
     expect(roundTripKey(dialect, key)).toEqual({ ...key, family: 'inet6' });
+  });
+
+  it("carries a match's communities list, and never a path's own communities, in a remove match", () => {
+    const key: PathKey = { table: 'inet.0', prefix: '10.0.0.0', length: 24, cookie: 0n };
+    const decoded = roundTripKey(dialect, { ...key, matchCommunities: ['65000:1.*', 'no-export'] });
+    expect(decoded).toMatchObject({ matchCommunities: ['65000:1.*', 'no-export'] });
+    expect(decoded.cookie).toBeUndefined();
+    const programmed: BgpPath = { ...key, nextHops: ['192.0.2.1'], communities: ['65000:100'] };
+    expect(roundTripKey(dialect, programmed).matchCommunities).toBeUndefined();
+    expect(roundTripKey(dialect, { ...key, matchCommunities: [] }).matchCommunities).toBeUndefined();
   });
 
   it('maps monitor operations both ways', () => {

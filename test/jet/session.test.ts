@@ -438,7 +438,7 @@ describe('JetDeviceSession without a router', () => {
 });
 
 describe('JetDeviceSession over TLS', () => {
-  async function tlsFiles(): Promise<{ dir: string; serverCert: string; serverKey: string }> {
+  async function tlsFiles(caName = 'ca.crt'): Promise<{ dir: string; serverCert: string; serverKey: string }> {
     const pems = await generate([{ name: 'commonName', value: 'router.example' }], {
       keyType: 'ec',
       algorithm: 'sha256',
@@ -452,7 +452,7 @@ describe('JetDeviceSession over TLS', () => {
     });
     const dir = await mkdtemp(join(tmpdir(), 'jetbridge-tls-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'ca.crt'), pems.cert);
+    await writeFile(join(dir, caName), pems.cert);
     await writeFile(join(dir, 'client.crt'), pems.clientcert!);
     await writeFile(join(dir, 'client.key'), pems.clientprivate!);
     return { dir, serverCert: pems.cert, serverKey: pems.private };
@@ -462,6 +462,16 @@ describe('JetDeviceSession over TLS', () => {
     const { dir, serverCert, serverKey } = await tlsFiles();
     const emu = await emulator({ tls: { cert: serverCert, key: serverKey, ca: serverCert, requireClientCert: true } });
     const s = session(emu, 'jnx', { tls: demoAppTls(dir, 'router.example') });
+    s.start();
+    await reach(s, 'ready');
+    expect(await s.oper('add', [path(1)])).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it("reads the Go demo app's CA.crt in the demo layout", async () => {
+    const { dir, serverCert, serverKey } = await tlsFiles('CA.crt');
+    expect(demoAppTls(dir).caFile).toBe(join(dir, 'CA.crt'));
+    const emu = await emulator({ tls: { cert: serverCert, key: serverKey, ca: serverCert, requireClientCert: true } });
+    const s = session(emu, 'legacy', { tls: demoAppTls(dir, 'router.example') });
     s.start();
     await reach(s, 'ready');
     expect(await s.oper('add', [path(1)])).toMatchObject({ status: 'SUCCESS' });

@@ -12,6 +12,7 @@ import {
   type ChannelInterface,
   type ChannelOptions,
 } from '@grpc/grpc-js';
+import { demoCaFileName } from '../demo-tls.js';
 
 /** TLS material as file paths. A client certificate and its key go together (mutual TLS). */
 export interface JetTlsOptions {
@@ -45,10 +46,14 @@ export const DEFAULT_KEEPALIVE: KeepaliveOptions = { timeMs: 300_000, timeoutMs:
 /** grpc-js's longest timer; used to keep an idle channel from closing its connection. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
-/** The file layout of the 2018 JET demo apps: `ca.crt`, `client.crt`, `client.key` in one folder. */
+/**
+ * The file layout of the 2018 JET demo apps: `ca.crt` (or the Go app's
+ * `CA.crt`), `client.crt`, `client.key` in one folder. With neither CA file
+ * there, `ca.crt` is named, so the read fails naming it.
+ */
 export function demoAppTls(dir: string, serverName?: string): JetTlsOptions {
   const tls: JetTlsOptions = {
-    caFile: join(dir, 'ca.crt'),
+    caFile: join(dir, demoCaFileName(dir) ?? 'ca.crt'),
     certFile: join(dir, 'client.crt'),
     keyFile: join(dir, 'client.key'),
   };

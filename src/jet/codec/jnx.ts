@@ -115,10 +115,12 @@ export const jnxCodec: DialectCodec<RouteEntry, RouteMatch> = {
     return path;
   },
 
-  encodeMatch: (m: PathMatch): RouteMatch => routeMatch(m),
+  encodeMatch: (m: PathMatch): RouteMatch => routeMatch(m, m.matchCommunities),
 
   decodeMatch(m: RouteMatch | undefined): WireMatch {
-    return m ? wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.cookie) : {};
+    if (!m) return {};
+    const matchCommunities = m.communities?.communities.map((c) => c.community);
+    return wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.cookie, matchCommunities);
   },
 
   ...operStatuses(OperStatus),

@@ -123,12 +123,14 @@ export const legacyCodec: DialectCodec<BgpRouteEntry, BgpRouteMatch> = {
       table: table(m.table),
       protocol: RouteProtocol.PROTO_BGP_STATIC,
       pathCookie: m.cookie ?? 0n,
-      communities: undefined,
+      communities: communities(m.matchCommunities),
     };
   },
 
   decodeMatch(m: BgpRouteMatch | undefined): WireMatch {
-    return m ? wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.pathCookie) : {};
+    if (!m) return {};
+    const matchCommunities = m.communities?.comList.map((c) => c.communityString);
+    return wireMatch(m.destPrefix, m.destPrefixLen, m.table && tableName(m.table), m.pathCookie, matchCommunities);
   },
 
   ...operStatuses(OperStatus),

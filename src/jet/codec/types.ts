@@ -68,12 +68,13 @@ export function monitorOps(
   return { monitorOpCode: (op) => codes[op], monitorOpOf: (code) => byCode.get(code) ?? 'update' };
 }
 
-/** A decoded match; only the fields the request set. */
+/** A decoded match; only the fields the request set (an empty communities list is none). */
 export function wireMatch(
   destPrefix: (Parameters<typeof prefixFamily>[0] & Parameters<typeof prefixAddress>[0] & FlowPrefixOneof) | undefined,
   length: number,
   table: string | undefined,
   cookie: bigint,
+  communities: string[] = [],
 ): WireMatch {
   const match: WireMatch = {};
   if (destPrefix) {
@@ -84,5 +85,6 @@ export function wireMatch(
   }
   if (table !== undefined) match.table = table;
   if (cookie !== 0n) match.cookie = cookie;
+  if (communities.length > 0) match.matchCommunities = communities;
   return match;
 }
