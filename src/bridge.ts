@@ -40,6 +40,7 @@ import { createIntentPipeline, type IntentPipeline } from './pipeline/pipeline.j
 import { inboxFileFor, SqliteInbox } from './state/inbox.js';
 import { ProgrammedPaths } from './state/programmed.js';
 import { Reconciler } from './pipeline/reconciler.js';
+import { packageVersion } from './version.js';
 import { ThreadedProgrammedStore } from './state/threaded-store.js';
 import { UnreconciledPaths } from './state/unreconciled.js';
 
@@ -185,7 +186,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const broker = await maybeStartBroker(config, logger);
   const emulators = await startEmulators(config, logger);
   const topics = new Topics(config.mqtt.topicPrefix);
-  const metrics = new BridgeMetrics();
+  const metrics = new BridgeMetrics({ devices: config.devices.map((d) => d.name), version: packageVersion() });
   const store = await ThreadedProgrammedStore.open(config.state.path);
   const inbox = new SqliteInbox(inboxFileFor(config.state.path));
   if (inbox.setAside)
@@ -235,6 +236,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         rateLimit: new TokenBucket({ ratePerSec: device.rateLimit.perSec, burst: device.rateLimit.burst }),
       }),
     };
+    metrics.watchDevice(device.name, { programmedPaths: () => programmed.size, queueLimit: device.queueLimit });
     const parts: DeviceParts = { config: device, session, context, unreconciled };
     if (device.events.enabled) {
       parts.monitor = new MonitorRelay({

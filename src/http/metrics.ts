@@ -10,6 +10,12 @@
  * kept as plain numbers in per-label-set tallies (a few ns to bump) and copied
  * into prom-client only when `/metrics` is scraped. The histograms are observed
  * once per JET request, not per intent, so they use cached prom-client children.
+ *
+ * Names follow Prometheus conventions (units in names, `_total` counters, a
+ * `jetbridge_build_info` gauge). The `device` label is bounded: a topic can name
+ * any device, so intents and results for devices the bridge does not serve
+ * count under one value, `(unknown)`. deploy/prometheus and deploy/grafana query
+ * these names (tested).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceState } from '../jet/device.js';
@@ -31,6 +37,9 @@ const DEVICE_STATES = Object.keys({
 
 /** JET request latency in seconds: a loopback call takes about a millisecond, a congested router seconds. */
 const JET_REQUEST_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The `device` label of everything addressed to a device the bridge does not serve. */
+export const UNKNOWN_DEVICE_LABEL = '(unknown)';
 
 /** Routes per JET request: 1 (a lone intent) up to the 1000-route request limit. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
@@ -79,6 +88,21 @@ function tallies(labelNames: readonly [string] | readonly [string, string]): Per
   });
 }
 
+export interface BridgeMetricsOptions {
+  /** The devices the bridge serves; others count as UNKNOWN_DEVICE_LABEL. Omitted: every name counts as given. */
+  devices?: readonly string[];
+  /** The bridge's version, for jetbridge_build_info. */
+  version?: string;
+}
+
+/** What a served device reports at scrape time. */
+export interface DeviceGauges {
+  /** Paths the bridge has programmed on the device (one per next hop). */
+  programmedPaths(): number;
+  /** The most intents that may wait for the device (its queueLimit). */
+  queueLimit: number;
+}
+
 export class BridgeMetrics {
   /** Holds only the bridge's metrics and the process metrics; `/metrics` renders it. */
   readonly registry = new Registry();
@@ -90,6 +114,8 @@ export class BridgeMetrics {
   private readonly eventsRelayed = tallies(['device', 'kind']);
   private readonly eventsDropped = tallies(['device', 'kind']);
   private readonly unreconciled = tallies(['device']);
+  private readonly served: ReadonlySet<string> | undefined;
+  private readonly deviceGauges = new Map<string, DeviceGauges>();
 
   private readonly jetRequestSeconds = new Histogram({
     name: 'jetbridge_jet_request_seconds',
@@ -99,7 +125,7 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
   private readonly batchSize = new Histogram({
-    name: 'jetbridge_batch_size',
+    name: 'jetbridge_jet_request_routes',
     help: 'Routes per JET request.',
     labelNames: ['device', 'op'],
     buckets: BATCH_SIZE_BUCKETS,
@@ -135,8 +161,16 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(options: BridgeMetricsOptions = {}) {
+    this.served = options.devices && new Set(options.devices);
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'jetbridge_build_info',
+      help: 'Always 1; the labels say which jetbridge and Node.js run.',
+      labelNames: ['version', 'nodejs'],
+      registers: [this.registry],
+    }).set({ version: options.version ?? 'unknown', nodejs: process.versions.node }, 1);
+    this.exposeDeviceGauges();
     this.exposeCounter(
       'jetbridge_intents_received_total',
       'Route intents received from MQTT.',
@@ -183,12 +217,17 @@ export class BridgeMetrics {
   }
 
   intentReceived(device: string): void {
-    this.intentsReceived.get(device).value++;
+    this.intentsReceived.get(this.deviceLabel(device)).value++;
   }
 
   /** One route's outcome: `SUCCESS`, a JET status name, or a bridge code such as `INVALID_PAYLOAD`. */
   result(device: string, status: string): void {
-    this.results.get(device, status).value++;
+    this.results.get(this.deviceLabel(device), status).value++;
+  }
+
+  /** Reports a served device's programmed paths and queue limit at every scrape. */
+  watchDevice(device: string, gauges: DeviceGauges): void {
+    this.deviceGauges.set(device, gauges);
   }
 
   /** One JET request of `size` routes that took `ms` milliseconds. */
@@ -244,6 +283,32 @@ export class BridgeMetrics {
   /** The Content-Type header value that goes with `render()`. */
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  private deviceLabel(device: string): string {
+    return this.served === undefined || this.served.has(device) ? device : UNKNOWN_DEVICE_LABEL;
+  }
+
+  private exposeDeviceGauges(): void {
+    const gauges = this.deviceGauges;
+    new Gauge({
+      name: 'jetbridge_programmed_paths',
+      help: 'BGP-static paths the bridge has programmed on a device (one per next hop), as the router confirmed them.',
+      labelNames: ['device'],
+      registers: [this.registry],
+      collect() {
+        for (const [device, source] of gauges) this.set({ device }, source.programmedPaths());
+      },
+    });
+    new Gauge({
+      name: 'jetbridge_queue_limit',
+      help: 'The most intents that may wait in the pipeline for a device (queueLimit); compare jetbridge_queue_depth.',
+      labelNames: ['device'],
+      registers: [this.registry],
+      collect() {
+        for (const [device, source] of gauges) this.set({ device }, source.queueLimit);
+      },
+    });
   }
 
   /** A counter whose value prom-client reads from the tallies at scrape time. */

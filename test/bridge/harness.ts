@@ -295,12 +295,12 @@ export async function startTestBridge(test: TestConfig): Promise<TestBridge> {
       const value = (name: string) => sampleValue(exposition, name, { device, op }) ?? 0;
       const buckets = new Map(
         exposition.samples
-          .filter((s) => s.name === 'jetbridge_batch_size_bucket' && s.labels.device === device && s.labels.op === op)
+          .filter((s) => s.name === 'jetbridge_jet_request_routes_bucket' && s.labels.device === device && s.labels.op === op)
           .map((s) => [s.labels.le, s.value]),
       );
       return {
-        count: value('jetbridge_batch_size_count'),
-        routes: value('jetbridge_batch_size_sum'),
+        count: value('jetbridge_jet_request_routes_count'),
+        routes: value('jetbridge_jet_request_routes_sum'),
         atMost: (bound) => buckets.get(String(bound)) ?? 0,
       };
     },

@@ -14,7 +14,7 @@ describe('BridgeMetrics', () => {
       jetbridge_intents_received_total: 'counter',
       jetbridge_results_total: 'counter',
       jetbridge_jet_request_seconds: 'histogram',
-      jetbridge_batch_size: 'histogram',
+      jetbridge_jet_request_routes: 'histogram',
       jetbridge_queue_depth: 'gauge',
       jetbridge_device_state: 'gauge',
       jetbridge_events_relayed_total: 'counter',
@@ -24,6 +24,9 @@ describe('BridgeMetrics', () => {
       jetbridge_fleet_lease_losses_total: 'counter',
       jetbridge_fleet_takeover_seconds: 'histogram',
       jetbridge_unreconciled_paths: 'gauge',
+      jetbridge_build_info: 'gauge',
+      jetbridge_programmed_paths: 'gauge',
+      jetbridge_queue_limit: 'gauge',
     });
   });
 
@@ -45,6 +48,36 @@ describe('BridgeMetrics', () => {
     metrics.unreconciledPaths('r1', 2);
     const text = await metrics.render();
     expect(text).toContain('jetbridge_unreconciled_paths{device="r1"} 2');
+  });
+
+  it('says which version runs in jetbridge_build_info', async () => {
+    const scraped = await scrape(new BridgeMetrics({ version: '1.2.3' }));
+    expect(sampleValue(scraped, 'jetbridge_build_info', { version: '1.2.3', nodejs: process.versions.node })).toBe(1);
+  });
+
+  it('counts intents and results for devices it does not serve under one device label', async () => {
+    const metrics = new BridgeMetrics({ devices: ['r1'] });
+    metrics.intentReceived('r1');
+    for (const device of ['x1', 'x2', 'x3']) {
+      metrics.intentReceived(device);
+      metrics.result(device, 'UNKNOWN_DEVICE');
+    }
+    const scraped = await scrape(metrics);
+    const devices = new Set(scraped.samples.filter((s) => s.labels.device !== undefined).map((s) => s.labels.device));
+    expect([...devices].sort()).toEqual(['(unknown)', 'r1']);
+    expect(sampleValue(scraped, 'jetbridge_intents_received_total', { device: '(unknown)' })).toBe(3);
+    expect(sampleValue(scraped, 'jetbridge_results_total', { device: '(unknown)', status: 'UNKNOWN_DEVICE' })).toBe(3);
+  });
+
+  it("reads each served device's programmed paths and queue limit at scrape time", async () => {
+    const metrics = new BridgeMetrics({ devices: ['r1'] });
+    let paths = 4;
+    metrics.watchDevice('r1', { programmedPaths: () => paths, queueLimit: 100 });
+    expect(sampleValue(await scrape(metrics), 'jetbridge_programmed_paths', { device: 'r1' })).toBe(4);
+    paths = 7;
+    const scraped = await scrape(metrics);
+    expect(sampleValue(scraped, 'jetbridge_programmed_paths', { device: 'r1' })).toBe(7);
+    expect(sampleValue(scraped, 'jetbridge_queue_limit', { device: 'r1' })).toBe(100);
   });
 
   it('includes the default process metrics', async () => {
@@ -92,11 +125,11 @@ describe('BridgeMetrics', () => {
     expect(sampleValue(scraped, 'jetbridge_jet_request_seconds_sum', add)).toBeCloseTo(0.042);
     expect(sampleValue(scraped, 'jetbridge_jet_request_seconds_bucket', { ...add, le: '0.0025' })).toBe(1);
     expect(sampleValue(scraped, 'jetbridge_jet_request_seconds_bucket', { ...add, le: '0.05' })).toBe(2);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_bucket', { ...add, le: '5' })).toBe(1);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_bucket', { ...add, le: '500' })).toBe(1);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_bucket', { ...add, le: '1000' })).toBe(2);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_sum', add)).toBe(1003);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_count', { device: 'r1', op: 'remove' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_bucket', { ...add, le: '5' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_bucket', { ...add, le: '500' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_bucket', { ...add, le: '1000' })).toBe(2);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_sum', add)).toBe(1003);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_count', { device: 'r1', op: 'remove' })).toBe(1);
   });
 
   it('shows the latest queue depth', async () => {
@@ -160,7 +193,7 @@ describe('BridgeMetrics', () => {
 
     const scraped = await scrape(metrics);
     expect(sampleValue(scraped, 'jetbridge_intents_received_total', { device: 'r1' })).toBe(1);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_sum', { device: 'r1', op: 'update' })).toBe(10);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_sum', { device: 'r1', op: 'update' })).toBe(10);
     expect(sampleValue(scraped, 'jetbridge_queue_depth', { device: 'r1' })).toBe(3);
   });
 

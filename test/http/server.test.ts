@@ -40,7 +40,7 @@ describe('startHttpServer', () => {
     const scraped = parseExposition(await res.text());
     expect(sampleValue(scraped, 'jetbridge_intents_received_total', { device: 'r1' })).toBe(2);
     expect(sampleValue(scraped, 'jetbridge_results_total', { device: 'r1', status: 'SUCCESS' })).toBe(1);
-    expect(sampleValue(scraped, 'jetbridge_batch_size_count', { device: 'r1', op: 'add' })).toBe(1);
+    expect(sampleValue(scraped, 'jetbridge_jet_request_routes_count', { device: 'r1', op: 'add' })).toBe(1);
     expect(sampleValue(scraped, 'jetbridge_device_state', { device: 'r1', state: 'ready' })).toBe(1);
     expect(sampleValue(scraped, 'jetbridge_mqtt_connected')).toBe(1);
   });
