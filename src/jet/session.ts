@@ -277,6 +277,10 @@ export class JetDeviceSession implements DeviceSession {
       const closedUnder = code === GrpcStatus.CANCELLED && rpc !== this.current;
       return CONNECTION_LOST_CODES.has(code) || closedUnder ? 'reconnect' : 'done';
     }
+    // grpc-js refuses a call on a channel already shut down (a plain Error): it never
+    // left, so it is a lost connection, not an answer.
+    if (!outcome.ok && !(outcome.error instanceof JetStatusError) && rpc !== this.current && rpc !== this.establishing)
+      return 'reconnect';
     const status = outcome.ok
       ? statusOf(outcome.value)
       : outcome.error instanceof JetStatusError

@@ -89,7 +89,13 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private retrying = false;
   private stopped = false;
-  private first = true;
+  /**
+   * Whether the router may lack routes the record holds: at the first
+   * Initialize, after a fresh one, and until a reconcile has finished (a
+   * reconcile that failed halfway is still owed at the next Initialize, even
+   * a rebound one, which only says the router kept what it had since).
+   */
+  private owed = true;
   /**
    * Runs a function in the context the reconciler was made in: retries must
    * not inherit the Initialize hook's, whose requests bypass the session's queue.
@@ -109,14 +115,15 @@ export class Reconciler {
     clearTimeout(this.timer);
   }
 
-  /** A rebound session kept its routes: only the first Initialize and fresh ones reconcile. */
+  /** A rebound session kept its routes: it reconciles only when a reconcile is owed. */
   private async onInitialized(rebound: boolean): Promise<void> {
-    if (rebound && !this.first) {
+    if (!rebound) this.owed = true;
+    if (!this.owed) {
       this.retryAllSoon();
       return;
     }
     const summary = await this.reconcileAll();
-    this.first = false;
+    this.owed = false;
     this.log.info({ ...summary }, 'reconciled the router with the durable state');
   }
 

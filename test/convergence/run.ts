@@ -36,7 +36,10 @@ const report = await runSuite({
     process.stdout.write(`${JSON.stringify(steps)}\n${error.message}\n`);
   },
   onProgress(done, figures) {
-    if (done % 50 === 0) process.stdout.write(`  ${done} schedules, ${figures.divergences} divergences\n`);
+    if (done % 50 === 0)
+      process.stdout.write(
+        `  ${done} schedules, ${figures.intents} intents, ${figures.faults} faults, ${figures.divergences} divergences\n`,
+      );
   },
 });
 const { figures } = report;

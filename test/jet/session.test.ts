@@ -375,6 +375,20 @@ describe.each(['legacy', 'jnx'] as const)('JetDeviceSession (%s) against the emu
   });
 });
 
+describe('JetDeviceSession closing under a request', () => {
+  it('fails a request whose connection closed before it was sent as unavailable, not with a channel error', async () => {
+    const emu = await emulator();
+    const s = session(emu, 'legacy');
+    s.start();
+    await reach(s, 'ready');
+    // The request has its connection but has not sent yet when the channel closes.
+    const pending = s.oper('update', [path(1)]);
+    const stopped = s.stop();
+    await expect(pending).rejects.toBeInstanceOf(DeviceUnavailableError);
+    await stopped;
+  });
+});
+
 describe('JetDeviceSession onInitialized hooks', () => {
   it('retries the setup when a hook fails, and serves only once the hooks pass', async () => {
     const emu = await emulator();

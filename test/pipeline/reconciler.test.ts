@@ -144,6 +144,19 @@ describe('reconciling at Initialize', () => {
     await device.initialize(false);
     expect(device.queries).toEqual([{}, {}]);
   });
+
+  it('still reconciles at a rebound Initialize when the reconcile after the fresh one before it failed', async () => {
+    const wanted = path('10.1.0.0');
+    const { device } = rig([wanted]);
+    await device.initialize(false);
+    device.routes.clear(); // the router lost its routes...
+    device.setAvailable(false); // ...and the reconcile after its fresh Initialize fails
+    await expect(device.initialize(false)).rejects.toThrow(/unavailable/);
+    device.setAvailable(true);
+    // The next Initialize finds the client state the failed attempt set up: rebound.
+    await device.initialize(true);
+    expect([...device.routes.values()]).toEqual([wanted]);
+  });
 });
 
 describe('the reconciler beside the pipeline', () => {
