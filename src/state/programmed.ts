@@ -8,8 +8,8 @@
  * Update and leaves after a successful Remove.
  *
  * Shaped for a million routes: destinations are found by table, then prefix
- * length, then prefix text, so the key of the innermost Map is the prefix
- * string the path already holds (no key string per route). A destination with
+ * length, then prefix (see prefixKey: an IPv4 prefix as a small integer, no
+ * key string per route). A destination with
  * one path (the usual case) holds the path itself; one with several (ECMP, one
  * per next hop) a small array rather than a Map. Each saves a fifth or more of
  * the memory. Arrays are replaced, never changed in place, so what `get`
@@ -19,9 +19,50 @@ import type { BgpPath, Destination, PathKey } from '../jet/model.js';
 
 /** One path, or the paths (two or more) of a destination. */
 type Held = BgpPath | readonly BgpPath[];
-type ByPrefix = Map<string, Held>;
+type ByPrefix = Map<string | number, Held>;
 
 const pathsOf = (held: Held): readonly BgpPath[] => (Array.isArray(held) ? held : [held as BgpPath]);
+
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/**
+ * The key of a prefix in its length's Map: canonical dotted-quad IPv4 text
+ * (octets 0..255, no leading zeros) as its 32-bit value, a small integer to
+ * V8, and any other text (IPv6, anything else a table may hold) as itself.
+ * A lookup by integer compares no string, which at a million routes is most
+ * of its cost (the key string sits elsewhere in memory). The mapping is one to
+ * one: a number never equals a string in a Map, and distinct canonical texts
+ * are distinct addresses.
+ */
+export function prefixKey(prefix: string): string | number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || dots === 3) return prefix;
+      value = (value << 8) | octet;
+      dots += 1;
+      octet = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= NINE) {
+      // A digit after a leading 0 is not canonical text.
+      if (digits > 0 && octet === 0) return prefix;
+      octet = octet * 10 + (c - ZERO);
+      if (octet > 255) return prefix;
+      digits += 1;
+    } else {
+      return prefix;
+    }
+  }
+  if (dots !== 3 || digits === 0) return prefix;
+  // int32, not uint32: V8 keeps every int32 as a small integer, not as a heap number.
+  return (value << 8) | octet;
+}
 
 export class ProgrammedPaths {
   /** table → prefix length → prefix → paths. */
@@ -31,16 +72,17 @@ export class ProgrammedPaths {
 
   /** The paths programmed for one destination, or undefined when there are none. */
   get(destination: Destination): readonly BgpPath[] | undefined {
-    const held = this.tables.get(destination.table)?.get(destination.length)?.get(destination.prefix);
+    const held = this.tables.get(destination.table)?.get(destination.length)?.get(prefixKey(destination.prefix));
     return held === undefined ? undefined : pathsOf(held);
   }
 
   /** Records a path JET confirmed as added or modified (replacing the one with its cookie). */
   apply(path: BgpPath): void {
     const byPrefix = this.prefixesOf(path);
-    const held = byPrefix.get(path.prefix);
+    const key = prefixKey(path.prefix);
+    const held = byPrefix.get(key);
     if (held === undefined) {
-      byPrefix.set(path.prefix, path);
+      byPrefix.set(key, path);
       this.pathCount += 1;
       this.destinations += 1;
       return;
@@ -48,9 +90,9 @@ export class ProgrammedPaths {
     const paths = pathsOf(held);
     const at = paths.findIndex((p) => p.cookie === path.cookie);
     if (at >= 0) {
-      byPrefix.set(path.prefix, paths.length === 1 ? path : paths.with(at, path));
+      byPrefix.set(key, paths.length === 1 ? path : paths.with(at, path));
     } else {
-      byPrefix.set(path.prefix, [...paths, path]);
+      byPrefix.set(key, [...paths, path]);
       this.pathCount += 1;
     }
   }
@@ -59,19 +101,20 @@ export class ProgrammedPaths {
   remove(key: PathKey): boolean {
     const byLength = this.tables.get(key.table);
     const byPrefix = byLength?.get(key.length);
-    const held = byPrefix?.get(key.prefix);
+    const prefix = prefixKey(key.prefix);
+    const held = byPrefix?.get(prefix);
     const paths = held === undefined ? undefined : pathsOf(held);
     const at = paths === undefined ? -1 : paths.findIndex((p) => p.cookie === key.cookie);
     if (at < 0) return false;
     this.pathCount -= 1;
     if (paths!.length > 1) {
       const rest = paths!.toSpliced(at, 1);
-      byPrefix!.set(key.prefix, rest.length === 1 ? rest[0]! : rest);
+      byPrefix!.set(prefix, rest.length === 1 ? rest[0]! : rest);
       return true;
     }
     // Empty levels are dropped so memory follows the programmed table, not its history.
     this.destinations -= 1;
-    byPrefix!.delete(key.prefix);
+    byPrefix!.delete(prefix);
     if (byPrefix!.size === 0) byLength!.delete(key.length);
     if (byLength!.size === 0) this.tables.delete(key.table);
     return true;

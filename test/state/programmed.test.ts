@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { uint32ToIpv4 } from '../../src/intent/syntax.js';
 import type { BgpPath, Destination } from '../../src/jet/model.js';
-import { ProgrammedPaths } from '../../src/state/programmed.js';
+import { prefixKey, ProgrammedPaths } from '../../src/state/programmed.js';
 
 const path = (prefix: string, cookie: bigint, extra: Partial<BgpPath> = {}): BgpPath => ({
   table: 'inet.0',
@@ -78,5 +80,37 @@ describe('ProgrammedPaths', () => {
     const paths = [path('10.1.0.0', 1n), path('10.1.0.0', 2n), path('10.2.0.0', 1n, { table: 'inet.3' })];
     for (const p of paths) programmed.apply(p);
     expect([...programmed.allPaths()]).toEqual(paths);
+  });
+});
+
+describe('prefixKey', () => {
+  it('is the 32-bit value of canonical IPv4 text, as an int32', () => {
+    expect(prefixKey('0.0.0.0')).toBe(0);
+    expect(prefixKey('10.1.2.0')).toBe(0x0a010200);
+    expect(prefixKey('255.255.255.255')).toBe(-1);
+    expect(prefixKey('128.0.0.0')).toBe(-(2 ** 31));
+  });
+
+  it('keeps any other text as itself, so no two texts share a key', () => {
+    for (const text of ['01.2.3.4', '1.2.3', '1.2.3.4.5', '256.0.0.0', '1..2.3', '.1.2.3', '1.2.3.', '2001:db8::', ''])
+      expect(prefixKey(text)).toBe(text);
+  });
+
+  it('maps every address to its own key', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n) => {
+        expect(prefixKey(uint32ToIpv4(n))).toBe(n | 0);
+      }),
+    );
+  });
+
+  it('holds a non-canonical prefix text apart from the canonical one', () => {
+    const programmed = new ProgrammedPaths();
+    programmed.apply(path('10.1.0.0', 1n));
+    programmed.apply(path('010.1.0.0', 2n));
+    expect(programmed.destinationCount).toBe(2);
+    expect(programmed.get(dest('10.1.0.0'))!.map((p) => p.cookie)).toEqual([1n]);
+    expect(programmed.remove({ ...dest('010.1.0.0'), cookie: 2n })).toBe(true);
+    expect(programmed.get(dest('10.1.0.0'))!.map((p) => p.cookie)).toEqual([1n]);
   });
 });
