@@ -30,6 +30,8 @@ export type ReplyJudge = (payload: Buffer) => ReplyVerdict;
 
 export interface ExchangeOptions {
   topic: string;
+  /** The topic of request `seq`, when requests go to several (`topic` then names them in errors). */
+  topicOf?(seq: number): string;
   /** Requests to publish, numbered 0..count-1. */
   count: number;
   payloadOf(seq: number): string | Buffer;
@@ -208,10 +210,10 @@ export class LoadClient {
   }
 
   private async publishAll(
-    options: Pick<ExchangeOptions, 'topic' | 'count' | 'payloadOf' | 'replyWindow' | 'ratePerSec'>,
+    options: Pick<ExchangeOptions, 'topic' | 'topicOf' | 'count' | 'payloadOf' | 'replyWindow' | 'ratePerSec'>,
     tally: ReplyTally | undefined,
   ): Promise<{ firstMs: number; lastAckMs: number }> {
-    const { topic, count, payloadOf, replyWindow, ratePerSec } = options;
+    const { topic, topicOf, count, payloadOf, replyWindow, ratePerSec } = options;
     this.publishFailure = undefined;
     const firstMs = monotonicMs();
     for (let seq = 0; seq < count; seq++) {
@@ -219,7 +221,7 @@ export class LoadClient {
       if (tally !== undefined && replyWindow !== undefined)
         await Promise.race([tally.until(() => seq - tally.received < replyWindow), this.lost]);
       await this.acksBelow(PUBACK_WINDOW);
-      this.send(topic, payloadOf(seq), seq);
+      this.send(topicOf?.(seq) ?? topic, payloadOf(seq), seq);
     }
     await this.acksBelow(1);
     return { firstMs, lastAckMs: this.lastAckMs };

@@ -172,7 +172,7 @@ export async function untilReady(
   child: BenchChild,
   what: string,
   check: () => Promise<boolean>,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

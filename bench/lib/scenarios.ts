@@ -11,7 +11,7 @@ import { arrayPayload, rangeSize, singlePayload, type PrefixRange } from './payl
 import type { JetBulkReport } from './jet-bulk.js';
 import type { BenchChild } from './processes.js';
 import type { Sizes } from './sizes.js';
-import type { RunningBridge } from './stack.js';
+import { jetClientIdOf, type RunningBridge } from './stack.js';
 import type { LatencySummary } from './stats.js';
 
 /** Longest time with no reply after the last publish before a scenario fails. */
@@ -346,4 +346,43 @@ export async function measureJetBulk(peer: BenchChild, meter: Meter = unmetered)
     failed: report.failed,
     ...(report.failure !== undefined && { failure: report.failure }),
   };
+}
+
+/**
+ * 5c. Bulk spread over several devices: array message `seq` goes to the
+ * intent topic of device `seq % devices.length`, however many bridges serve
+ * them; the emulator's route counts for the devices' client ids confirm every
+ * route arrived.
+ */
+export async function measureBulkOverDevices(
+  load: LoadClient,
+  devices: readonly string[],
+  adminUrl: string,
+  sizes: Sizes,
+  meter: Meter = unmetered,
+): Promise<Throughput & { programmed: number }> {
+  const routes = sizes.bulkRoutes;
+  const messages = Math.ceil(routes / sizes.bulkArraySize);
+  const payloadOf = prebuilt(messages, (seq) =>
+    arrayPayload('bulk', seq * sizes.bulkArraySize, Math.min(sizes.bulkArraySize, routes - seq * sizes.bulkArraySize)),
+  );
+  const topics = devices.map((device) => `jet/${device}/bgp/intent`);
+  const countRoutes = async () => {
+    let total = 0;
+    for (const device of devices) total += await emulatorRouteCount(adminUrl, jetClientIdOf(device));
+    return total;
+  };
+  const before = await countRoutes();
+  const result = await meter(() =>
+    load.exchange({
+      topic: `jet/{${devices.join(',')}}/bgp/intent`,
+      topicOf: (seq) => topics[seq % topics.length]!,
+      count: messages,
+      payloadOf,
+      judge: allSucceed,
+      replyWindow: sizes.bulkInFlight,
+      timeoutMs: REPLY_TIMEOUT_MS,
+    }),
+  );
+  return { ...throughput(result, routes), programmed: (await countRoutes()) - before };
 }

@@ -67,6 +67,10 @@ export interface BridgeSetup {
   jetAddress: string;
   /** The device name, also a topic level: `jet/<device>/bgp/intent`. */
   device: string;
+  /** More devices on the same JET address (each its own JET client id). */
+  moreDevices?: string[];
+  /** `devices` makes the bridge subscribe to its own devices' topics only (several bridges on one broker). */
+  subscribe?: 'all' | 'devices';
 }
 
 export interface RunningBridge {
@@ -84,18 +88,19 @@ export interface RunningBridge {
  */
 export async function startBridge(options: StackOptions, setup: BridgeSetup): Promise<RunningBridge> {
   const httpPort = await freePort();
-  const jetClientId = `bench-${setup.label}`;
   const config = {
-    mqtt: { url: setup.brokerUrl, clientId: `bench-${setup.label}-mqtt` },
-    devices: [
-      {
-        name: setup.device,
-        address: setup.jetAddress,
-        username: JET_USER.user,
-        password: JET_USER.password,
-        clientId: jetClientId,
-      },
-    ],
+    mqtt: {
+      url: setup.brokerUrl,
+      clientId: `bench-${setup.label}-mqtt`,
+      ...(setup.subscribe !== undefined && { subscribe: setup.subscribe }),
+    },
+    devices: [setup.device, ...(setup.moreDevices ?? [])].map((name) => ({
+      name,
+      address: setup.jetAddress,
+      username: JET_USER.user,
+      password: JET_USER.password,
+      clientId: jetClientIdOf(name),
+    })),
     emulator: { enabled: false },
     http: { enabled: true, host: '127.0.0.1', port: httpPort },
     state: { path: join(options.dir, `${setup.label}-state.db`) },
@@ -115,8 +120,13 @@ export async function startBridge(options: StackOptions, setup: BridgeSetup): Pr
     metricsUrl: `${base}/metrics`,
     intentTopic: `jet/${setup.device}/bgp/intent`,
     resultTopic: `jet/${setup.device}/bgp/result`,
-    jetClientId,
+    jetClientId: jetClientIdOf(setup.device),
   };
+}
+
+/** The client id a bench bridge logs in to JET with for `device` (the emulator counts routes per client id). */
+export function jetClientIdOf(device: string): string {
+  return `bench-${device}`;
 }
 
 /** Starts a TypeScript entry under bench/lib as a process and waits for its `ready` report. */
@@ -125,7 +135,7 @@ async function startTsPeer(
   name: string,
   entry: string,
   args: string[],
-  readyTimeoutMs = 20_000,
+  readyTimeoutMs = 120_000,
 ): Promise<BenchChild> {
   const child = options.group.start({
     name,
@@ -202,15 +212,9 @@ export interface JetBulkSetup {
 
 /** The direct gRPC bulk client, logged in and with its requests built (a while, for a million), waiting for `go`. */
 export function startJetBulk(options: StackOptions, setup: JetBulkSetup): Promise<BenchChild> {
-  return startTsPeer(
-    options,
-    'jet-bulk',
-    'jet-bulk.ts',
-    [
-      ...['--jet', setup.jetAddress, '--user', JET_USER.user, '--password', JET_USER.password],
-      ...['--client-id', 'bench-jet-bulk', '--routes', String(setup.routes)],
-      ...['--array-size', String(setup.arraySize), '--in-flight', String(setup.inFlight)],
-    ],
-    120_000,
-  );
+  return startTsPeer(options, 'jet-bulk', 'jet-bulk.ts', [
+    ...['--jet', setup.jetAddress, '--user', JET_USER.user, '--password', JET_USER.password],
+    ...['--client-id', 'bench-jet-bulk', '--routes', String(setup.routes)],
+    ...['--array-size', String(setup.arraySize), '--in-flight', String(setup.inFlight)],
+  ]);
 }

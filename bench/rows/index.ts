@@ -11,6 +11,7 @@ import type { RowDefinition, TargetDefinition } from '../lib/row.js';
 import { DEFAULT_DEBOUNCE_MS } from '../lib/sizes.js';
 import { cpuPerItemAtMost, limit, p99AtMost, rateAtLeast } from '../lib/targets.js';
 import { bulk, bulkNoop, jetBulk } from './bulk.js';
+import { bulkDevices, bulkProcesses } from './cores.js';
 import { baseline, coalescing, single, singleSmall, steady } from './intents.js';
 import { ceiling, echo, echoSteady, oneWay } from './mqtt.js';
 
@@ -27,6 +28,8 @@ export const ROWS: readonly RowDefinition[] = [
   jetBulk,
   bulk,
   bulkNoop,
+  bulkDevices,
+  bulkProcesses,
 ];
 
 export const TARGETS: readonly TargetDefinition[] = [
@@ -40,6 +43,11 @@ export const TARGETS: readonly TargetDefinition[] = [
     const peak = (row.data as { peakRssBytes?: number } | undefined)?.peakRssBytes ?? Number.NaN;
     return { value: peak, shown: `${int(peak / MIB)} MiB`, pass: peak <= GIB };
   }),
+  limit('more cores', 'bulk-4proc', 'bridges use > 1 core', (row) => {
+    const cores = (row.data as { bridgeCores?: number } | undefined)?.bridgeCores ?? Number.NaN;
+    return { value: cores, shown: `${cores.toFixed(2)} cores`, pass: cores > 1 };
+  }),
+  rateAtLeast('processes vs one', 'bulk-4proc', 'bulk-4dev', 1),
   limit('coalescing', 'coalescing', 'exactly 1 JET request', (row) => {
     const requests = (row.data as { jetRequests?: number } | undefined)?.jetRequests ?? Number.NaN;
     return { value: requests, shown: `${requests} request(s)`, pass: requests === 1 };
