@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIntentPayload } from '../../src/intent/parse.js';
+import { EMBEDDED_BROKER_PROTOCOL_VERSION } from '../../src/mqtt/embedded-broker.js';
 import { Topics } from '../../src/mqtt/topics.js';
 
 interface FlowNode {
@@ -52,17 +53,18 @@ describe('examples/node-red/flows.json', () => {
     }
   });
 
-  it('connects with MQTT 5 to localhost:1883', () => {
+  it("connects to localhost:1883 with MQTT 3.1.1, which npm start's embedded broker (aedes) speaks", () => {
     const brokers = ofType('mqtt-broker');
     expect(brokers).toHaveLength(1);
-    // The editor compares protocolVersion with the string "5" to offer the MQTT 5 fields.
-    expect(brokers[0]).toMatchObject({ broker: 'localhost', port: '1883', protocolVersion: '5' });
+    // Node-RED's broker node names MQTT 3.1.1 by its protocol level, "4".
+    expect(brokers[0]).toMatchObject({ broker: 'localhost', port: '1883', protocolVersion: '4' });
+    expect(EMBEDDED_BROKER_PROTOCOL_VERSION).toBe(4);
   });
 
-  it("publishes intents to r1's intent topic with an MQTT 5 response topic", () => {
+  it("publishes intents to r1's intent topic, asking for no MQTT 5 response topic", () => {
     const outs = ofType('mqtt out');
     expect(outs).toHaveLength(1);
-    expect(outs[0]).toMatchObject({ topic: topics.intent('r1'), qos: '1', respTopic: 'nodered/r1/result' });
+    expect(outs[0]).toMatchObject({ topic: topics.intent('r1'), qos: '1', respTopic: '' });
   });
 
   it('injects the sample announce, a withdraw and a FlowSpec rate limit, each a valid intent, into the mqtt out node', () => {
@@ -88,17 +90,13 @@ describe('examples/node-red/flows.json', () => {
     }
   });
 
-  it('sends its correlation id as MQTT 5 correlation data', () => {
-    for (const node of ofType('inject')) {
-      const { id } = JSON.parse(node.payload as string) as { id: string };
-      expect(node.props).toContainEqual({ p: 'correlationData', v: id, vt: 'str' });
-    }
+  it('sets no MQTT 5 message properties, which an MQTT 3.1.1 connection cannot carry', () => {
+    for (const node of ofType('inject')) expect(node.props).toEqual([{ p: 'payload' }]);
   });
 
-  it('shows the response, results, events, state and notifications of r1 in debug nodes', () => {
+  it('shows the results, events, state and notifications of r1 in debug nodes', () => {
     const ins = ofType('mqtt in');
     expect(ins.map((node) => node.topic)).toEqual([
-      'nodered/r1/result',
       topics.intentResult('r1'),
       topics.bgpEvents('r1'),
       topics.state('r1'),
