@@ -1,7 +1,8 @@
 /**
  * Parses an MQTT intent payload into validated intents.
  *
- * A payload is one intent object, an array of them, or `{"intents": [...]}`:
+ * A payload is one intent object, an array of them, or `{"intents": [...]}`
+ * (which may carry the batch's own `"id"`, echoed as the result's id):
  *
  *   {"id": "a1", "action": "announce", "prefix": "10.123.0.0/24",
  *    "nextHops": ["192.0.2.1"], "localPref": 200, "communities": ["65000:100"]}
@@ -42,7 +43,8 @@ export type PayloadEntry =
   | { index: number; intent: Intent }
   | { index: number; id?: string; prefix?: string; error: string };
 
-export type PayloadParse = { ok: true; entries: PayloadEntry[] } | { ok: false; error: string };
+/** The parsed entries; `id` is the batch id a `{"id", "intents"}` wrapper gave. */
+export type PayloadParse = { ok: true; id?: string; entries: PayloadEntry[] } | { ok: false; error: string };
 
 /** Per-intent errors beyond this many are summarised, keeping result messages one readable line. */
 const MAX_REPORTED_PROBLEMS = 5;
@@ -313,18 +315,36 @@ function decodePayload(payload: Buffer | string, limits: IntentLimits): { value:
 
 const SHAPE_HINT = 'expected an intent object, an array of intents, or {"intents": [...]}';
 
+interface IntentList {
+  items: unknown[];
+  base: (i: number) => string;
+  /** The wrapper's batch id. */
+  id?: string;
+}
+
+/** The wrapper's `id`, when it has one: a non-empty string, or a message-level error. */
+function batchId(wrapper: Record<string, unknown>): { id?: string } | { error: string } {
+  if (!Object.hasOwn(wrapper, 'id')) return {};
+  const id = wrapper.id;
+  if (typeof id === 'string' && id !== '') return { id };
+  const got = id === '' ? 'an empty string' : id === null ? 'null' : typeof id;
+  return { error: `payload.id: the batch id must be a non-empty string, got ${got}` };
+}
+
 /** The list of raw intents and how to name them in messages, or a message-level error. */
-function intentList(value: unknown): { items: unknown[]; base: (i: number) => string } | { error: string } {
+function intentList(value: unknown): IntentList | { error: string } {
   const listed = (items: unknown[]) => ({ items, base: (i: number) => `intents[${i}]` });
   if (Array.isArray(value)) return listed(value);
   if (!isPlainObject(value)) return { error: `payload: ${SHAPE_HINT}, got ${value === null ? 'null' : typeof value}` };
   if (!Object.hasOwn(value, 'intents')) return { items: [value], base: () => '' };
-  const others = Object.keys(value).filter((key) => key !== 'intents');
+  const others = Object.keys(value).filter((key) => key !== 'intents' && key !== 'id');
   if (others.length > 0) {
     return { error: `payload: ${quote(others[0]!)} is not allowed next to "intents" (${SHAPE_HINT})` };
   }
+  const batch = batchId(value);
+  if ('error' in batch) return batch;
   if (!Array.isArray(value.intents)) return { error: 'payload: "intents" must be an array' };
-  return listed(value.intents);
+  return { ...listed(value.intents), ...batch };
 }
 
 function parsePayload(payload: Buffer | string, limits: IntentLimits): PayloadParse {
@@ -339,7 +359,8 @@ function parsePayload(payload: Buffer | string, limits: IntentLimits): PayloadPa
       error: `payload holds ${list.items.length} intents, more than the limit of ${limits.maxIntentsPerMessage}`,
     };
   }
-  return { ok: true, entries: list.items.map((item, i) => parseEntry(item, i, list.base(i), limits)) };
+  const entries = list.items.map((item, i) => parseEntry(item, i, list.base(i), limits));
+  return list.id === undefined ? { ok: true, entries } : { ok: true, id: list.id, entries };
 }
 
 /**

@@ -57,7 +57,7 @@ function openJob({ msg, device }: DeviceRequest, ctx: StageContext, jobs: OpenJo
     return [];
   }
   const { entries } = parsed;
-  const job = jobs.open(msg, device, messageId(entries), entries.length);
+  const job = jobs.open(msg, device, parsed.id ?? messageId(entries), entries.length);
   if (context === undefined) {
     job.setError(unknownDeviceError(device, ctx));
     for (const entry of entries)
@@ -78,7 +78,7 @@ function openJob({ msg, device }: DeviceRequest, ctx: StageContext, jobs: OpenJo
   return works;
 }
 
-/** The id a result message echoes: that of the intent when the message holds one. */
+/** The id a result message echoes without a batch id: that of the intent when the message holds one. */
 function messageId(entries: readonly PayloadEntry[]): string | undefined {
   const entry = entries.length === 1 ? entries[0]! : undefined;
   if (entry === undefined) return undefined;

@@ -121,6 +121,24 @@ describe('payload shapes', () => {
     expect(entries(announce)).toHaveLength(1);
   });
 
+  it('takes a batch id next to "intents" and returns it, leaving each intent its own id', () => {
+    const parsed = parseIntentPayload(JSON.stringify({ id: 'b-7', intents: [{ ...announce, id: 'a-1' }, announce] }));
+    expect(parsed).toMatchObject({ ok: true, id: 'b-7' });
+    const [first, second] = parsed.ok ? parsed.entries : [];
+    expect(first && 'intent' in first && first.intent.id).toBe('a-1');
+    expect(second && 'intent' in second && second.intent.id).toBeUndefined();
+    expect(parseIntentPayload(JSON.stringify({ intents: [announce] }))).not.toHaveProperty('id');
+  });
+
+  it('refuses a batch id that is not a non-empty string, naming it', () => {
+    expect(messageError(JSON.stringify({ id: 7, intents: [announce] }))).toBe(
+      'payload.id: the batch id must be a non-empty string, got number',
+    );
+    expect(messageError(JSON.stringify({ id: '', intents: [announce] }))).toBe(
+      'payload.id: the batch id must be a non-empty string, got an empty string',
+    );
+  });
+
   it('accepts a Buffer as well as a string', () => {
     const result = parseIntentPayload(Buffer.from(JSON.stringify(announce)));
     expect(result.ok && result.entries[0] && 'intent' in result.entries[0]).toBe(true);

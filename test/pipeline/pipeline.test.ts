@@ -384,6 +384,17 @@ describe('intent pipeline: refusals before JET', () => {
     expect(body.results[1]!.error).toMatch(/^intents\[1\]\.nextHops\[0\]: /);
   });
 
+  it('echoes a batch id as the result id, and each intent id in its own entry', async () => {
+    const h = new Harness();
+    const { body } = await h.answer(
+      h.intent({ id: 'b-7', intents: [{ ...announce('10.1.0.0/24'), id: 'i-1' }, announce('10.2.0.0/24')] }),
+    );
+
+    expect(body).toMatchObject({ id: 'b-7', ok: true });
+    expect(body.results.map((r) => r.id)).toEqual(['i-1', undefined]);
+    expect(body.results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+
   it('answers POLICY_DENIED with the policy reason', async () => {
     const h = new Harness({ policy: { allow: ['10.0.0.0/8 le 24'] } });
     const { body } = await h.answer(h.intent(announce('172.16.0.0/24')));
