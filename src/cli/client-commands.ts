@@ -4,6 +4,7 @@
  * from the bridge's config file or their flags (broker-flags.ts) and never
  * touch the router.
  */
+import { flowMatchJson } from '../jet/flowspec.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
@@ -125,6 +126,10 @@ async function routes(
 
 /** An Intent back into its MQTT payload form. */
 function announcePayload(i: Intent): Record<string, unknown> {
+  if (i.flowspec !== undefined) {
+    const { id, action, table, flowspec, attributes } = i;
+    return { ...(id !== undefined && { id }), action, table, flowspec: flowMatchJson(flowspec), ...attributes };
+  }
   return {
     ...(i.id !== undefined && { id: i.id }),
     action: i.action,
@@ -137,6 +142,10 @@ function announcePayload(i: Intent): Record<string, unknown> {
 
 /** A withdraw of every path of the intent's destination. */
 function withdrawPayload(i: Intent): Record<string, unknown> {
+  if (i.flowspec !== undefined) {
+    const { id, table, flowspec } = i;
+    return { ...(id !== undefined && { id }), action: 'withdraw', table, flowspec: flowMatchJson(flowspec) };
+  }
   return {
     ...(i.id !== undefined && { id: i.id }),
     action: 'withdraw',

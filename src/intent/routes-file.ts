@@ -20,6 +20,15 @@
  * either may set `table`, and `prefix` may carry its length ("10.123.0.0/24")
  * instead of a `length` key.
  *
+ * FlowSpec routes are `[[flowspec]]` tables: the match fields of a FlowSpec
+ * intent at the top, its actions in `then`, and optionally `id` and `table`:
+ *
+ *   [[flowspec]]
+ *   destination      = "203.0.113.0/24"
+ *   protocols        = ["udp"]
+ *   destinationPorts = [53]
+ *   then             = { rateLimit = 1000000 }
+ *
  * JSON: exactly an MQTT intent payload (one intent, an array, or
  * `{"intents": [...]}`), without the per-message size and count limits.
  *
@@ -76,21 +85,28 @@ const sharedFields = {
 };
 type SharedField = keyof typeof sharedFields;
 
-const tomlRoutesSchema = z.strictObject({
-  basics: z.strictObject(sharedFields).optional(),
-  route: z
-    .array(
-      z.strictObject({
-        prefix: z.string(),
-        length: z.int().min(0).optional(),
-        nexthops: z.array(z.string()).optional(),
-        ...sharedFields,
-      }),
-    )
-    .min(1, { error: 'has no entries: add at least one [[route]] table' }),
-});
+const tomlRoutesSchema = z
+  .strictObject({
+    basics: z.strictObject(sharedFields).optional(),
+    route: z
+      .array(
+        z.strictObject({
+          prefix: z.string(),
+          length: z.int().min(0).optional(),
+          nexthops: z.array(z.string()).optional(),
+          ...sharedFields,
+        }),
+      )
+      .optional(),
+    // Checked as FlowSpec intents are, field by field, once turned into one.
+    flowspec: z.array(z.record(z.string(), z.unknown())).optional(),
+  })
+  .refine((file) => (file.route?.length ?? 0) + (file.flowspec?.length ?? 0) > 0, {
+    error: 'has no entries: add at least one [[route]] or [[flowspec]] table',
+    path: ['route'],
+  });
 type TomlRoutes = z.output<typeof tomlRoutesSchema>;
-type TomlRoute = TomlRoutes['route'][number];
+type TomlRoute = NonNullable<TomlRoutes['route']>[number];
 type Basics = NonNullable<TomlRoutes['basics']>;
 
 type FileField = SharedField | 'prefix' | 'nexthops';
@@ -182,7 +198,7 @@ function intentsFromToml(text: string): { intents: Intent[]; problems: string[] 
   const shape = tomlRoutesSchema.safeParse(document, { error: issueMessage });
   if (!shape.success) return { intents: [], problems: issueLines(shape.error.issues) };
 
-  const { basics = {}, route: routes } = shape.data;
+  const { basics = {}, route: routes = [], flowspec: flows = [] } = shape.data;
   const intents: Intent[] = [];
   const problems: string[] = [];
   const firstIndexOf = new Map<string, number>();
@@ -209,7 +225,28 @@ function intentsFromToml(text: string): { intents: Intent[]; problems: string[] 
     firstIndexOf.set(key, index);
     intents.push(intent);
   });
+  flows.forEach((flow, index) => {
+    const entry = flowEntry(flow, index);
+    if ('error' in entry) problems.push(entry.error);
+    else intents.push(entry.intent);
+  });
   return { intents, problems };
+}
+
+/** One `[[flowspec]]` table as a FlowSpec intent; problems are named `flowspec[i].field`. */
+function flowEntry(flow: Record<string, unknown>, index: number): { intent: Intent } | { error: string } {
+  const { id, table, then, action, ...match } = flow;
+  const parsed = parseIntentPayload(JSON.stringify([{ id, table, action, flowspec: match, then }]));
+  const entry = parsed.ok ? parsed.entries[0] : undefined;
+  if (entry === undefined) return { error: `flowspec[${index}]: ${parsed.ok ? 'no intent' : parsed.error}` };
+  if ('error' in entry) {
+    return {
+      error: entry.error
+        .replaceAll('intents[0].flowspec.', `flowspec[${index}].`)
+        .replaceAll('intents[0]', `flowspec[${index}]`),
+    };
+  }
+  return { intent: entry.intent };
 }
 
 /** Validated intents from the JSON text, or every problem found. */

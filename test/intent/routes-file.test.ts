@@ -188,7 +188,9 @@ describe('readRoutesFile, demo-app TOML', () => {
   });
 
   it('refuses a file with no [[route]] entries', () => {
-    expect(problemsOf(file('empty.toml', '[basics]\nlocalPref = 200\n'))).toEqual(['route: is required']);
+    expect(problemsOf(file('empty.toml', '[basics]\nlocalPref = 200\n'))).toEqual([
+      'route: has no entries: add at least one [[route]] or [[flowspec]] table',
+    ]);
   });
 
   it('reports TOML syntax errors with line and column', () => {
