@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './cli/client-commands.js';
 import { CliExit, ExitCode } from './cli/exit.js';
 import { registerRunCommand, registerSchemaCommand, registerValidateCommand } from './cli/bridge-commands.js';
+import { registerFleetCommand } from './cli/fleet-command.js';
 import { registerEmulatorCommand } from './emulator/main.js';
 import { packageVersion } from './version.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerSchemaCommand(program);
   registerClientCommands(program);
+  registerFleetCommand(program);
   return program;
 }
 

@@ -8,8 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LeaseConnection, readFleet } from '../../src/fleet/leases.js';
+import { LeaseConnection, readFleet, type FleetBridge } from '../../src/fleet/leases.js';
 import { FleetMember, type DeviceOwnership } from '../../src/fleet/member.js';
+import { runCli } from '../helpers/bridge-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 const DEVICES = ['r1', 'r2', 'r3', 'r4'];
@@ -91,11 +92,14 @@ describe('a fleet of bridges on PostgreSQL advisory locks', () => {
 
     const before = a.recorder.events.length;
     await terminateSessionOf('gb');
-    await vi.waitFor(() => expect(a.recorder.serving.size).toBe(4), { timeout: 5000 });
-    for (const d of bDevices) {
-      expect(b.recorder.events).toContain(`lost ${d}`);
-      expect(b.member.holds(d)).toBe(false);
-    }
+    await vi.waitFor(
+      () => {
+        expect(a.recorder.serving.size).toBe(4);
+        for (const d of bDevices) expect(b.recorder.events).toContain(`lost ${d}`);
+      },
+      { timeout: 5000 },
+    );
+    for (const d of bDevices) expect(b.member.holds(d)).toBe(false);
 
     // b joins again with a new session: it gets two devices back, each moved once.
     await vi.waitFor(() => expect(b.recorder.serving.size).toBe(2), { timeout: 5000 });
@@ -106,6 +110,19 @@ describe('a fleet of bridges on PostgreSQL advisory locks', () => {
     expect(since.filter((e) => e.startsWith('handover'))).toHaveLength(2);
     expect(since.filter((e) => e.startsWith('lost'))).toEqual([]);
   });
+
+  it('jetbridge fleet lists the live bridges and what each owns', async () => {
+    const a = await join('ca');
+    await vi.waitFor(() => expect(a.recorder.serving.size).toBe(4), { timeout: 5000 });
+    const json = await runCli(['fleet', '--state-url', db.url, '--json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as FleetBridge[]).find((b) => b.id === 'ca')?.owned).toEqual(DEVICES);
+    const text = await runCli(['fleet', '--state-url', db.url]);
+    expect(text.stdout).toMatch(/^ca\s+r1, r2, r3, r4$/m);
+    const down = await runCli(['fleet', '--state-url', 'postgres://postgres@127.0.0.1:1/none']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('cannot read the fleet database');
+  }, 60_000);
 
   it('refuses a second live bridge with the same client id', async () => {
     await join('dup');
