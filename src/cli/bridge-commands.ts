@@ -1,10 +1,10 @@
 /** `jetbridge run`, `validate` and `schema`: the bridge itself, its config check and the config's JSON Schema. */
 import type { Command } from 'commander';
-import { startBridge } from '../bridge.js';
+import { type Bridge, StartFailure, type StartFailureKind, startBridge } from '../bridge.js';
 import { CONFIG_SCHEMA_FILE, configJsonSchema } from '../config/json-schema.js';
 import { createLogger } from '../logging.js';
 import { loadConfigFile } from './config-file.js';
-import { ExitCode } from './exit.js';
+import { ExitCode, fail } from './exit.js';
 import { parseMilliseconds } from './flag-parsers.js';
 
 export function registerRunCommand(program: Command): void {
@@ -26,12 +26,29 @@ export function registerRunCommand(program: Command): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      const bridge = await startBridge(config, logger);
+      const bridge = await startOrExit(() => startBridge(config, logger));
       await stopRequested;
       logger.info('shutting down: no new intents, draining in-flight batches');
       await bridge.stop({ drainTimeoutMs: flags.drainTimeout });
       process.exitCode = ExitCode.Ok;
     });
+}
+
+const START_FAILURE_EXIT: Record<StartFailureKind, number> = {
+  config: ExitCode.Usage,
+  unreachable: ExitCode.Unreachable,
+  'in-use': ExitCode.InUse,
+  stopped: ExitCode.Ok,
+};
+
+/** The started bridge; a start failure ends the command with its one-line reason and exit code. */
+async function startOrExit(start: () => Promise<Bridge>): Promise<Bridge> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof StartFailure) fail(START_FAILURE_EXIT[error.kind], `cannot start: ${error.message}`);
+    throw error;
+  }
 }
 
 export function registerValidateCommand(program: Command): void {

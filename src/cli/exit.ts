@@ -7,6 +7,8 @@ export const ExitCode = {
   Usage: 2,
   /** The broker or the bridge could not be reached, or did not answer in time. */
   Unreachable: 3,
+  /** `run`: a port or the state file is in use by another process. */
+  InUse: 4,
 } as const;
 
 /** The exit codes as the client commands' help lists them. */

@@ -48,7 +48,9 @@ export async function startEmbeddedBroker({ host, port, logger }: EmbeddedBroker
     await listen(server, host, port);
   } catch (error) {
     await closeBroker(broker);
-    throw new Error(`embedded MQTT broker cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    throw new Error(`embedded MQTT broker cannot listen on ${host}:${port}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const address = server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
