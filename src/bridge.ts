@@ -213,7 +213,6 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
     metrics,
     opHandler: createOpHandler({ devices: devices.ops, topics, reply: journal.reply, logger }),
   });
-  pipeline.run(merge(from(journal.recovered()), mqtt.messages$.pipe(map(journal.journaled))));
   parts.defer('devices', () => devices.stopAll());
   let drainTimeoutMs = 10_000;
   parts.defer('intent pipeline', async () => {
@@ -224,6 +223,8 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
     }
   });
   for (const device of config.devices) await devices.start(device.name);
+  // After the devices, so that requests kept from the last run find them; before connecting, which delivers queued ones.
+  pipeline.run(merge(from(journal.recovered()), mqtt.messages$.pipe(map(journal.journaled))));
 
   await connectAndSubscribe(config, mqtt, topics, devices.names());
 
