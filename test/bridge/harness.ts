@@ -295,7 +295,9 @@ export async function startTestBridge(test: TestConfig): Promise<TestBridge> {
       const value = (name: string) => sampleValue(exposition, name, { device, op }) ?? 0;
       const buckets = new Map(
         exposition.samples
-          .filter((s) => s.name === 'jetbridge_jet_request_routes_bucket' && s.labels.device === device && s.labels.op === op)
+          .filter(
+            (s) => s.name === 'jetbridge_jet_request_routes_bucket' && s.labels.device === device && s.labels.op === op,
+          )
           .map((s) => [s.labels.le, s.value]),
       );
       return {
