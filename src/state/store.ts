@@ -41,14 +41,15 @@ function upsertSql(rows: number): string {
   return `INSERT INTO programmed (device, path_key, path) VALUES ${values} ON CONFLICT (device, path_key) DO UPDATE SET path = excluded.path`;
 }
 
-function storedJson(p: BgpPath): string {
+/** What a row keeps of a path besides its key (shared with the PostgreSQL backend). */
+export function storedJson(p: BgpPath): string {
   // Rest destructuring copies the other fields faster than a spread and a delete.
   const { table: _table, prefix: _prefix, length: _length, cookie: _cookie, ...rest } = p;
   return JSON.stringify(rest satisfies StoredRest);
 }
 
 /** The path of a row, from its key and its JSON (either format). */
-function loadedPath(pathKey: string, json: string): BgpPath {
+export function loadedPath(pathKey: string, json: string): BgpPath {
   const stored = JSON.parse(json) as StoredRest | OldStoredPath;
   if ('prefix' in stored) return { ...stored, cookie: BigInt(stored.cookie) };
   return Object.assign(parsePathKey(pathKey), stored);
