@@ -36,8 +36,6 @@ import { packageVersion } from './version.js';
 
 export { StartFailure, type StartFailureKind } from './bridge/lifecycle.js';
 
-export const VERSION = '0.1.0';
-
 export interface Bridge {
   readonly topics: Topics;
   readonly metrics: BridgeMetrics;
@@ -105,7 +103,7 @@ async function startEmulator(config: BridgeConfig, name: string, i: number, logg
     ...(admin && { admin }),
     ...(config.emulator.notifyMqtt && { notify: { url: config.emulator.notifyMqtt } }),
     hostname: name,
-    version: VERSION,
+    version: packageVersion(),
     logger,
   }).catch((error: unknown) => {
     // The admin API binds after the gRPC port; the error's port says which one failed.
