@@ -3,9 +3,10 @@
  * order they depend on each other, each leaving a closer on a stack; stopping
  * (or a part that fails to start) runs the closers in reverse.
  *
- *   embedded broker? → emulators? → durable store → MQTT client (not yet
- *   connected) → inbox journal → device states → devices (session, programmed
- *   paths, reconciler, relays) → intent pipeline → MQTT connect and subscribe
+ *   embedded broker? → emulators? → state (SQLite or PostgreSQL) → MQTT client
+ *   (not yet connected) → device states → devices (session, programmed paths,
+ *   device state, reconciler, relays) → inbox journal → intent pipeline → MQTT
+ *   connect and subscribe
  *   → HTTP metrics/health?
  */
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { from, map, merge } from 'rxjs';
 import { DeviceStatePublisher } from './bridge/device-state.js';
 import { DeviceRuntime } from './bridge/device-runtime.js';
 import { InboxJournal } from './bridge/inbox-journal.js';
+import { openStateBackend } from './bridge/state-backend.js';
 import { CloserStack, errorText, StartFailure, systemError } from './bridge/lifecycle.js';
 import { readMqttTls } from './bridge/tls-files.js';
 import type { BridgeConfig } from './config/schema.js';
@@ -31,7 +33,6 @@ import {
 import { Topics } from './mqtt/topics.js';
 import { createOpHandler } from './pipeline/op-command.js';
 import { createIntentPipeline } from './pipeline/pipeline.js';
-import { ThreadedProgrammedStore } from './state/threaded-store.js';
 import { packageVersion } from './version.js';
 
 export { StartFailure, type StartFailureKind } from './bridge/lifecycle.js';
@@ -46,6 +47,8 @@ export interface Bridge {
   readonly devices: DeviceRuntime;
   /** Stops taking intents, drains in-flight batches, publishes `offline`, then closes everything. */
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Resolves (with the reason) if the bridge can no longer work: its PostgreSQL state connection ended. */
+  readonly failed: Promise<Error>;
 }
 
 function hostPort(address: string): { host: string; port: number } {
@@ -170,21 +173,21 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
       emulators.set(name, stack);
     }
   }
-  const store = await parts.start(
-    'durable store',
+  let reportFailure: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
+  const state = await parts.start(
+    'state',
     () =>
-      ThreadedProgrammedStore.open(config.state.path).catch((error: unknown) => {
-        throw new StartFailure('config', `state.path: ${errorText(error)}`, { cause: error });
+      openStateBackend(config, topics, logger, (error) => {
+        logger.error({ err: error.message }, 'lost the connection to the PostgreSQL state: nothing can be recorded');
+        reportFailure(error);
       }),
     (s) => s.close(),
   );
-  // Created, not connected: the inbox closes after the client has stopped replying.
+  // Created, not connected: the state closes after the client has stopped replying.
   const mqtt = createMqttClient(config, topics, broker !== undefined, logger);
-  const journal = await parts.start(
-    'inbox journal',
-    () => InboxJournal.open(config.state.path, { mqtt, topics, logger }),
-    (j) => j.close(),
-  );
   parts.defer('MQTT client', () => mqtt.stop({ graceful: true }));
   const states = new DeviceStatePublisher({ mqtt, topics, metrics, logger });
   const connected = mqtt.connected$.subscribe((c) => metrics.mqttConnected(c));
@@ -193,7 +196,7 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
   // Each device's reconciler retries in the device's pipeline lane; devices start once the pipeline is there.
   const devices = new DeviceRuntime({
     config,
-    store,
+    state,
     mqtt,
     topics,
     metrics,
@@ -201,6 +204,7 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
     logger,
     lane: (name) => pipeline.lane(name),
   });
+  const journal = new InboxJournal({ mqtt, topics, logger, stateOf: (name) => devices.stateOf(name) });
   const pipeline = createIntentPipeline({
     devices: devices.contexts,
     topics,
@@ -222,7 +226,7 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
   });
   for (const device of config.devices) await devices.start(device.name);
   // After the devices, so that requests kept from the last run find them; before connecting, which delivers queued ones.
-  pipeline.run(merge(from(journal.recovered()), mqtt.messages$.pipe(map(journal.journaled))));
+  pipeline.run(merge(from(await journal.recovered(devices.names())), mqtt.messages$.pipe(map(journal.journaled))));
 
   await connectAndSubscribe(config, mqtt, topics, devices.names());
 
@@ -262,7 +266,7 @@ async function startParts(config: BridgeConfig, logger: Logger, parts: CloserSta
     stopping ??= parts.close().then(() => logger.info('jetbridge stopped'));
     return stopping;
   };
-  return { topics, metrics, ...(http && { httpPort: http.port }), emulators, devices, stop };
+  return { topics, metrics, ...(http && { httpPort: http.port }), emulators, devices, stop, failed };
 }
 
 /**

@@ -23,8 +23,8 @@ import type { DeviceContext } from '../pipeline/context.js';
 import type { DeviceLane } from '../pipeline/device-lane.js';
 import type { OpDevice } from '../pipeline/op-command.js';
 import { Reconciler } from '../pipeline/reconciler.js';
+import type { DeviceState, StateBackend } from '../state/backend.js';
 import { ProgrammedPaths } from '../state/programmed.js';
-import type { ThreadedProgrammedStore } from '../state/threaded-store.js';
 import { UnreconciledPaths } from '../state/unreconciled.js';
 import type { DeviceStatePublisher } from './device-state.js';
 import { errorText, StartFailure } from './lifecycle.js';
@@ -32,6 +32,7 @@ import { readMqttTls } from './tls-files.js';
 
 interface RunningDevice {
   config: DeviceConfig;
+  state: DeviceState;
   session: JetDeviceSession;
   context: DeviceContext;
   reconciler: Reconciler;
@@ -41,7 +42,7 @@ interface RunningDevice {
 
 export interface DeviceRuntimeDeps {
   config: BridgeConfig;
-  store: ThreadedProgrammedStore;
+  state: StateBackend;
   mqtt: BridgeMqttClient;
   topics: Topics;
   metrics: BridgeMetrics;
@@ -68,6 +69,11 @@ export class DeviceRuntime {
     return this.opMap;
   }
 
+  /** The open state of a started device (its programmed paths and inbox), for the inbox journal. */
+  stateOf(name: string): DeviceState | undefined {
+    return this.running.get(name)?.state;
+  }
+
   /** Names of the devices started, in start order. */
   names(): string[] {
     return [...this.running.keys()];
@@ -79,15 +85,16 @@ export class DeviceRuntime {
     const index = this.deps.config.devices.findIndex((d) => d.name === name);
     const device = this.deps.config.devices[index];
     if (device === undefined) throw new Error(`no device named ${name} in the config`);
+    const state = await this.deps.state.openDevice(device.name);
     const session = this.createSession(device, index);
     const programmed = new ProgrammedPaths();
-    for (const p of await this.deps.store.load(device.name)) programmed.apply(p);
+    for (const p of await state.loadProgrammed()) programmed.apply(p);
     const unreconciled = new UnreconciledPaths();
     const context: DeviceContext = {
       session,
       programmed,
       policy: compilePolicy(device.policy),
-      store: this.deps.store,
+      store: { apply: (_device, upserts, removes) => state.applyProgrammed(upserts, removes) },
       unreconciled,
       ...(device.rateLimit && {
         rateLimit: new TokenBucket({ ratePerSec: device.rateLimit.perSec, burst: device.rateLimit.burst }),
@@ -99,6 +106,7 @@ export class DeviceRuntime {
     });
     const parts: RunningDevice = {
       config: device,
+      state,
       session,
       context,
       reconciler: this.createReconciler(device.name, session, programmed, unreconciled),
@@ -138,6 +146,7 @@ export class DeviceRuntime {
     await parts.notify?.stop();
     await this.deps.states.release(name, reason);
     await parts.session.stop();
+    await parts.state.close();
   }
 
   /** Stops every device, side by side. */

@@ -1,57 +1,57 @@
 /**
- * The durable inbox around the MQTT client: a QoS 1/2 request is journaled, then
- * acknowledged; it leaves the journal when its reply has been published (see
- * src/state/inbox.ts). Requests journaled before the last stop are served again.
+ * The durable inbox around the MQTT client: a QoS 1/2 request for a device this
+ * bridge serves is put in the device's state (src/state/backend.ts), and
+ * acknowledged once that entry is durable; it leaves the inbox when its reply
+ * has been published. Requests journaled before the last stop are served again.
  */
 import { ErrorWithReasonCode } from 'mqtt';
 import type { Logger } from 'pino';
 import type { BridgeMqttClient, InboundMessage } from '../mqtt/client.js';
 import type { Topics } from '../mqtt/topics.js';
-import { inboxFileFor, SqliteInbox } from '../state/inbox.js';
-import { StartFailure } from './lifecycle.js';
+import type { DeviceState } from '../state/backend.js';
+
+export interface InboxJournalDeps {
+  mqtt: BridgeMqttClient;
+  topics: Topics;
+  logger: Logger;
+  /** The open state of a device this bridge serves, or undefined. */
+  stateOf(device: string): DeviceState | undefined;
+}
 
 export class InboxJournal {
-  private readonly journal = new WeakMap<InboundMessage, number>();
+  private readonly journal = new WeakMap<InboundMessage, { state: DeviceState; seq: number }>();
 
-  private constructor(
-    private readonly inbox: SqliteInbox,
-    private readonly deps: { mqtt: BridgeMqttClient; topics: Topics; logger: Logger },
-  ) {}
+  constructor(private readonly deps: InboxJournalDeps) {}
 
-  /** Opens the inbox file beside `statePath`; fails when another bridge holds it. */
-  static open(statePath: string, deps: { mqtt: BridgeMqttClient; topics: Topics; logger: Logger }): InboxJournal {
-    const file = inboxFileFor(statePath);
-    let inbox: SqliteInbox;
-    try {
-      // A bridge that is just stopping releases the file within moments; another running one never does.
-      inbox = new SqliteInbox(file, { busyTimeoutMs: 1000 });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StartFailure(/in use/.test(reason) ? 'in-use' : 'config', `state.path: ${reason}`, { cause: error });
-    }
-    const { logger } = deps;
-    if (inbox.setAside)
-      logger.error(
-        inbox.setAside,
-        'the inbox file was unreadable (a machine crash?); moved it aside and started with an empty inbox',
-      );
-    const adopted = inbox.adoptFrom(statePath);
-    if (adopted > 0) logger.info({ count: adopted }, 'moved pending requests from the state file into the inbox file');
-    return new InboxJournal(inbox, deps);
-  }
-
-  /** Journals a request that needs an answer and holds its acknowledgement until then. */
+  /** Journals a request that needs an answer and holds its acknowledgement until the entry is durable. */
   readonly journaled = (msg: InboundMessage): InboundMessage => {
-    if (msg.qos === 0 || this.deps.topics.parseInbound(msg.topic) === undefined) return msg;
-    const seq = this.inbox.put(msg);
-    const held: InboundMessage = { ...msg, ack: () => msg.ack() };
-    this.journal.set(held, seq);
+    if (msg.qos === 0) return msg;
+    const device = this.deps.topics.parseInbound(msg.topic)?.device;
+    const state = device === undefined ? undefined : this.deps.stateOf(device);
+    // Requests for devices not served here are answered at once as unknown; nothing to keep.
+    if (state === undefined) return msg;
+    const { seq, committed } = state.put(msg);
+    // Unacknowledged, the broker keeps the message and delivers it again on the next connection.
+    const ack =
+      committed === undefined
+        ? () => msg.ack()
+        : () =>
+            void committed.then(
+              () => msg.ack(),
+              (err: Error) =>
+                this.deps.logger.error(
+                  { topic: msg.topic, err: err.message },
+                  'request not journaled; not acknowledged',
+                ),
+            );
+    const held: InboundMessage = { ...msg, ack };
+    this.journal.set(held, { state, seq });
     return held;
   };
 
   /** Publishes the reply, then lets the request leave the journal. */
   readonly reply = async (msg: InboundMessage, topic: string, payload: string): Promise<void> => {
-    const seq = this.journal.get(msg);
+    const entry = this.journal.get(msg);
     try {
       await this.deps.mqtt.reply(msg, topic, payload);
     } catch (err) {
@@ -63,22 +63,23 @@ export class InboxJournal {
         'the broker refused a reply; not retrying it',
       );
     }
-    if (seq !== undefined) this.inbox.settle(seq);
+    if (entry !== undefined) entry.state.settle(entry.seq);
   };
 
-  /** The requests journaled before the last stop and not answered, oldest first. */
-  recovered(): InboundMessage[] {
-    const recovered = this.inbox.pending().map((stored): InboundMessage => {
-      const msg: InboundMessage = { ...stored, receivedAt: performance.now(), ack: () => {} };
-      this.journal.set(msg, stored.seq);
-      return msg;
-    });
+  /** The requests the named devices' states kept from before the last stop, oldest first per device. */
+  async recovered(devices: readonly string[]): Promise<InboundMessage[]> {
+    const recovered: InboundMessage[] = [];
+    for (const device of devices) {
+      const state = this.deps.stateOf(device);
+      if (state === undefined) continue;
+      for (const stored of await state.pending()) {
+        const msg: InboundMessage = { ...stored, receivedAt: performance.now(), ack: () => {} };
+        this.journal.set(msg, { state, seq: stored.seq });
+        recovered.push(msg);
+      }
+    }
     if (recovered.length > 0)
       this.deps.logger.info({ count: recovered.length }, 'serving requests accepted before the last stop');
     return recovered;
-  }
-
-  close(): void {
-    this.inbox.close();
   }
 }

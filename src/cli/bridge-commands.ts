@@ -27,10 +27,11 @@ export function registerRunCommand(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       const bridge = await startOrExit(() => startBridge(config, logger));
-      await stopRequested;
+      const failure = await Promise.race([stopRequested, bridge.failed]);
       logger.info('shutting down: no new intents, draining in-flight batches');
       await bridge.stop({ drainTimeoutMs: flags.drainTimeout });
-      process.exitCode = ExitCode.Ok;
+      if (failure === undefined) process.exitCode = ExitCode.Ok;
+      else fail(ExitCode.Unreachable, `stopped: the PostgreSQL state connection ended: ${failure.message}`);
     });
 }
 

@@ -17,6 +17,7 @@
  *   JETBRIDGE_LOG_LEVEL        log.level
  *   JETBRIDGE_HTTP_PORT        http.port
  *   JETBRIDGE_STATE_PATH       state.path (relative to the config file's folder)
+ *   JETBRIDGE_STATE_URL        state.url (PostgreSQL instead of the SQLite files)
  *   JETBRIDGE_EMBEDDED_BROKER  mqtt.embeddedBroker (true/false)
  *   JETBRIDGE_EMULATOR         emulator.enabled (true/false)
  */
@@ -47,6 +48,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'JETBRIDGE_LOG_LEVEL', field: 'log.level', kind: 'string' },
   { variable: 'JETBRIDGE_HTTP_PORT', field: 'http.port', kind: 'port' },
   { variable: 'JETBRIDGE_STATE_PATH', field: 'state.path', kind: 'string' },
+  { variable: 'JETBRIDGE_STATE_URL', field: 'state.url', kind: 'string' },
   { variable: 'JETBRIDGE_EMBEDDED_BROKER', field: 'mqtt.embeddedBroker', kind: 'boolean' },
   { variable: 'JETBRIDGE_EMULATOR', field: 'emulator.enabled', kind: 'boolean' },
 ];

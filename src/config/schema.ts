@@ -370,12 +370,30 @@ const pipelineSection = z.strictObject({
   retry: retrySection.prefault({}),
 });
 
+/** A PostgreSQL connection URL; like an MQTT URL it may hold a password, so it is echoed only when it cannot. */
+function postgresUrl() {
+  return z.string().superRefine((text, ctx) => {
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(text).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+      const got = text.includes('@') ? '' : `, got ${quote(text)}`;
+      ctx.addIssue({ code: 'custom', message: `expected a postgres:// or postgresql:// URL${got}` });
+    }
+  });
+}
+
 function stateSection(context: SchemaContext) {
   return z.strictObject({
     // ":memory:" is SQLite's in-memory database, not a file name.
     path: nonEmpty
       .default('.jetbridge/state.db')
       .transform((file) => (file === ':memory:' ? file : path.resolve(context.baseDir, file))),
+    /** When set, the state lives in this PostgreSQL database instead of the SQLite files at `path`. */
+    url: postgresUrl().optional(),
   });
 }
 

@@ -15,10 +15,9 @@
  * once its result is published. A backend that writes asynchronously says when
  * an entry is durable through `InboxEntry.committed`.
  *
- * Not yet wired: the bridge (src/bridge/inbox-journal.ts, device-runtime.ts)
- * still opens the SQLite inbox and store itself, and `state.url` is not a
- * config key yet. Wiring means: the journal puts through a DeviceState and
- * acknowledges after `committed`, the runtime records through `applyProgrammed`.
+ * The bridge opens the backend in src/bridge/state-backend.ts; the journal
+ * (src/bridge/inbox-journal.ts) puts through a DeviceState and acknowledges
+ * after `committed`; the device runtime records through `applyProgrammed`.
  */
 import type { BgpPath, PathKey } from '../jet/model.js';
 import type { InboxMessage, StoredInboxMessage } from './inbox.js';
@@ -83,18 +82,25 @@ export class SqliteState implements StateBackend {
     readonly notes: SqliteOpenNotes,
   ) {}
 
-  /** Opens `<file>` and `<file>-inbox`; `deviceOf` names the device a request topic addresses. */
-  static async open(file: string, deviceOf: (topic: string) => string | undefined): Promise<SqliteState> {
+  /**
+   * Opens `<file>` and `<file>-inbox`; `deviceOf` names the device a request
+   * topic addresses; `inbox` passes the inbox file's options (busy timeout).
+   */
+  static async open(
+    file: string,
+    deviceOf: (topic: string) => string | undefined,
+    inbox: { busyTimeoutMs?: number } = {},
+  ): Promise<SqliteState> {
     const store = await ThreadedProgrammedStore.open(file);
-    let inbox: SqliteInbox;
+    let opened: SqliteInbox;
     try {
-      inbox = new SqliteInbox(inboxFileFor(file));
+      opened = new SqliteInbox(inboxFileFor(file), inbox);
     } catch (error) {
       await store.close();
       throw error;
     }
-    const adopted = inbox.adoptFrom(file);
-    return new SqliteState(store, inbox, deviceOf, { ...(inbox.setAside && { setAside: inbox.setAside }), adopted });
+    const adopted = opened.adoptFrom(file);
+    return new SqliteState(store, opened, deviceOf, { ...(opened.setAside && { setAside: opened.setAside }), adopted });
   }
 
   async openDevice(device: string): Promise<DeviceState> {

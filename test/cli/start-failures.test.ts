@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inboxFileFor, SqliteInbox } from '../../src/state/inbox.js';
-import { runCli, writeBridgeConfig } from '../helpers/bridge-process.js';
+import pg from 'pg';
+import { runCli, startCli, writeBridgeConfig } from '../helpers/bridge-process.js';
 import { freePort } from '../helpers/ports.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 
@@ -48,7 +50,7 @@ interface World {
   adminPort: number;
   httpPort: number;
   statePath: string;
-  config(overrides?: { mqtt?: object; http?: object }): object;
+  config(overrides?: { mqtt?: object; http?: object; state?: object }): object;
 }
 
 let world: World;
@@ -78,7 +80,7 @@ beforeEach(async () => {
       devices: [{ name: 'r1', address: `127.0.0.1:${jetPort}`, dialect: 'legacy', username: 'jet', password: 'jet' }],
       emulator: { enabled: true, users: { jet: 'jet' }, adminPort },
       http: { enabled: true, port: httpPort, ...overrides.http },
-      state: { path: statePath },
+      state: { path: statePath, ...overrides.state },
       log: { level: 'info' },
     }),
   };
@@ -180,6 +182,47 @@ describe('jetbridge run exits when it cannot start', () => {
     const { code, reason } = await run(world.config({ mqtt: { tls: { cert, key } } }));
     expect(reason).toMatch(/^jetbridge: cannot start: mqtt\.tls: the files are not a usable PEM set: /);
     expect(code).toBe(2);
+    await expectNothingLeft([world.brokerPort, world.jetPort, world.adminPort, world.httpPort]);
+  });
+});
+
+describe('jetbridge run with its state in PostgreSQL', () => {
+  it('the database cannot be reached: exit 3, naming state.url', TEST_TIMEOUT, async () => {
+    const url = `postgres://postgres@127.0.0.1:${await freePort()}/jetbridge`;
+    const { code, reason } = await run(world.config({ state: { url } }));
+    expect(reason).toMatch(/^jetbridge: cannot start: state\.url: cannot use the PostgreSQL state at /);
+    expect(code).toBe(3);
+    await expectNothingLeft([world.brokerPort, world.jetPort, world.adminPort, world.httpPort]);
+  });
+
+  it('the database connection ends while running: it stops and exits 3 with the reason', TEST_TIMEOUT, async () => {
+    const database = await createTestDatabase('state_lost');
+    const cli = startCli([
+      'run',
+      '--config',
+      await writeBridgeConfig(world.dir, world.config({ state: { url: database.url } })),
+    ]);
+    try {
+      await cli.waitFor('jetbridge is running');
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ ended: boolean }>(
+          'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        expect(rows.map((r) => r.ended)).toEqual([true]);
+      } finally {
+        await admin.end();
+      }
+      expect(await cli.exited()).toBe(3);
+      expect(cli.output()).toContain('lost the connection to the PostgreSQL state');
+      expect(cli.stderr().trim().split('\n').at(-1)).toMatch(
+        /^jetbridge: stopped: the PostgreSQL state connection ended: /,
+      );
+    } finally {
+      await cli.signal('SIGKILL');
+      await database.drop();
+    }
     await expectNothingLeft([world.brokerPort, world.jetPort, world.adminPort, world.httpPort]);
   });
 });

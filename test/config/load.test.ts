@@ -107,6 +107,7 @@ describe('environment overrides', () => {
       'JETBRIDGE_LOG_LEVEL=log.level',
       'JETBRIDGE_HTTP_PORT=http.port',
       'JETBRIDGE_STATE_PATH=state.path',
+      'JETBRIDGE_STATE_URL=state.url',
       'JETBRIDGE_EMBEDDED_BROKER=mqtt.embeddedBroker',
       'JETBRIDGE_EMULATOR=emulator.enabled',
     ]);

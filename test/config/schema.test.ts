@@ -333,6 +333,18 @@ describe('pipeline, state, http, log', () => {
     ]);
   });
 
+  it('take a PostgreSQL URL for the state, and say what else they expected without echoing credentials', () => {
+    for (const url of ['postgres://bridge@db:5432/jetbridge', 'postgresql://db/jetbridge'])
+      expect(parse({ ...withDevice({}), state: { url } }).state.url).toBe(url);
+    expect(parse(withDevice({})).state.url).toBeUndefined();
+    expect(problems({ ...withDevice({}), state: { url: 'mysql://db/jetbridge' } })).toEqual([
+      'state.url: expected a postgres:// or postgresql:// URL, got "mysql://db/jetbridge"',
+    ]);
+    expect(problems({ ...withDevice({}), state: { url: 'http://user:secret@db/x' } })).toEqual([
+      'state.url: expected a postgres:// or postgresql:// URL',
+    ]);
+  });
+
   it('know the log levels', () => {
     expect(parse({ ...withDevice({}), log: { level: 'debug' } }).log.level).toBe('debug');
     expect(problems({ ...withDevice({}), log: { level: 'loud' } })[0]).toMatch(
