@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { markdownTable, replaceTable, TABLE_END, TABLE_START, tableIn } from '../../bench/lib/readme-table.js';
+import { readFileSync } from 'node:fs';
+import {
+  markdownTable,
+  README,
+  readRecord,
+  replaceTable,
+  TABLE_END,
+  TABLE_START,
+  tableIn,
+} from '../../bench/lib/readme-table.js';
 import { benchRecord, formatReport, tableLines } from '../../bench/lib/report.js';
 import type { RowResult, TargetResult } from '../../bench/lib/row.js';
 import { QUICK_SIZES } from '../../bench/lib/sizes.js';
@@ -65,5 +74,9 @@ describe('README table', () => {
 
   it('says what is missing when the README has no markers', () => {
     expect(() => replaceTable('# x\n', 'table')).toThrow(/bench-table/);
+  });
+
+  it('is, in the README, the table of the committed reference run', () => {
+    expect(tableIn(readFileSync(README, 'utf8'))).toBe(markdownTable(readRecord()));
   });
 });
