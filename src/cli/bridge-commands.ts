@@ -22,9 +22,11 @@ export function registerRunCommand(program: Command): void {
       const config = loadConfigFile(flags.config);
       const logger = createLogger(config.log.level);
       // Listening before startup, so that a signal during it stops the bridge once started instead of killing it half-way.
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      // Node passes the signal's name to the listener: resolve with nothing, so only a state failure is a failure.
+      const stopRequested = new Promise<undefined>((resolve) => {
+        const stop = () => resolve(undefined);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
       });
       const bridge = await startOrExit(() => startBridge(config, logger));
       const failure = await Promise.race([stopRequested, bridge.failed]);
